@@ -113,6 +113,14 @@ def _set_epoch(loader, epoch: int) -> None:
     for obj in (getattr(loader, 'sampler', None), getattr(loader, 'batch_sampler', None), getattr(loader, 'dataset', None)):
         if hasattr(obj, 'set_epoch'): obj.set_epoch(epoch)
 
+def _to_terminal(line: str, done: int, left: int, seconds: float) -> None:
+    """In a Jupyter kernel (papermill, JupyterLab) also write the epoch line, with the time left, to the kernel
+    process's own stderr: the terminal that started papermill sees the training progress, not only the notebook."""
+    import sys
+    if sys.__stderr__ is None or sys.stderr is sys.__stderr__: return        # plain Python: tqdm already wrote to the terminal
+    eta = seconds / max(done, 1) * left
+    print(f"lascl: {line} ({time.strftime('%H:%M:%S')}, ~{eta / 60:.1f} min left)", file=sys.__stderr__, flush=True)
+
 def _improved(score: float, best: float | None, mode: str) -> bool:
     if best is None: return True
     return score > best if mode == 'max' else score < best
@@ -139,6 +147,7 @@ def fit(task: nn.Module, train_loader, cfg: TrainConfig, validate: Callable[[nn.
         history, best, best_state, bad, start = ck['history'], ck['best'], ck['best_state'], ck['bad_epochs'], ck['epoch']
         history = [dict(zip(ck['history_keys'], row)) for row in history]
     rank0 = not torch.distributed.is_initialized() or torch.distributed.get_rank() == 0
+    t_start = time.time()
     for epoch in range(start, cfg.epochs):
         if bad_patience(bad, cfg): break
         t0 = time.time(); model.train(); _set_epoch(train_loader, epoch)
@@ -166,13 +175,18 @@ def fit(task: nn.Module, train_loader, cfg: TrainConfig, validate: Callable[[nn.
         row['seconds'] = time.time() - t0
         if cfg.monitor is not None:
             if cfg.monitor not in row: raise KeyError(f"monitor {cfg.monitor!r} is not among the epoch's numbers {sorted(row)}")
+            if not math.isfinite(row[cfg.monitor]):
+                raise FloatingPointError(f"{cfg.desc}: the monitored validation number {cfg.monitor} is {row[cfg.monitor]} at epoch "
+                                         f"{epoch + 1} (e.g. an AUC with one class among the validation patients); early stopping "
+                                         "needs a finite value, so the run stops here rather than treat it as an improvement")
             if _improved(row[cfg.monitor], best, cfg.mode):
                 best, bad = row[cfg.monitor], 0
                 best_state = {k: v.detach().clone() for k, v in core.state_dict().items()}
             else: bad += 1
         history.append(row)
         if cfg.progress and rank0:
-            tqdm.write(f"{cfg.desc} epoch {epoch + 1}/{cfg.epochs}: " + ', '.join(f'{k}={v:.4g}' for k, v in row.items() if k not in ('epoch', 'lr')))
+            line = f"{cfg.desc} epoch {epoch + 1}/{cfg.epochs}: " + ', '.join(f'{k}={v:.4g}' for k, v in row.items() if k not in ('epoch', 'lr'))
+            tqdm.write(line); _to_terminal(line, epoch + 1 - start, cfg.epochs - epoch - 1, time.time() - t_start)
         if rank0 and history_path is not None: _write_history(history, history_path)
         if rank0 and ckpt_path is not None:
             keys = list(dict.fromkeys(k for r in history for k in r))
