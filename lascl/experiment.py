@@ -16,7 +16,7 @@ from .preprocess import PreprocessConfig, SliceStore, build_cache
 from .data import (ContrastivePairDataset, ClassBalancedSampler, ClassPureBatchSampler, cohort_folds, split_fold,
                         FoldSplit, encode_sex, PatientBagDataset, collate_bags)
 from .train import TrainConfig, fit, save_checkpoint, load_checkpoint
-from .metrics import Threshold, metrics_with_ci, binary_metrics
+from .metrics import Threshold, metrics_with_ci, binary_metrics, auc_score
 from .methods import MethodConfig, get_method, EncoderTask, PatientHead, PatientHeadTask, MIL_OBJECTIVES
 
 # %% auto #0
@@ -149,7 +149,7 @@ def _mil_validation(loader: DataLoader):
     "Validation numbers of a `PatientMILTask`: patient-level AUC and BCE."
     def validate(task):
         y, z = mil_predict(task, loader)
-        return dict(auc=_auc(y, z), loss=float(torch.nn.functional.binary_cross_entropy_with_logits(torch.from_numpy(z), torch.from_numpy(y).float())))
+        return dict(auc=auc_score(y, z), loss=float(torch.nn.functional.binary_cross_entropy_with_logits(torch.from_numpy(z), torch.from_numpy(y).float())))
     return validate
 
 def encoder_loader(data: ExperimentData, cfg: MethodConfig, seed: int = 0) -> DataLoader:
@@ -230,10 +230,6 @@ def predict_patients(head: PatientHead, bags: dict) -> tuple[np.ndarray, np.ndar
     logits, w = head(bags['emb'].to(dev), bags['valid'].to(dev), meta)
     return to_numpy(logits.softmax(1)[:, 1]), to_numpy(w)
 
-def _auc(y, p) -> float:
-    from sklearn.metrics import roc_auc_score
-    return float(roc_auc_score(y, p)) if len(np.unique(y)) == 2 else float('nan')
-
 def train_patient_head(params: RunParams, data: ExperimentData, cfg: MethodConfig, emb: torch.Tensor,
                        task: EncoderTask | None = None) -> tuple[PatientHead, pd.DataFrame]:
     """Stage 2 on the frozen slice embeddings: early stopping on the validation patients' AUC. For the patient-level
@@ -241,7 +237,7 @@ def train_patient_head(params: RunParams, data: ExperimentData, cfg: MethodConfi
     if cfg.objective in MIL_OBJECTIVES:
         head = (task if task is not None else train_encoder(params, data, cfg)[0]).patient_head()
         val = patient_bags(data.store, emb, data.split.val)
-        return head, pd.DataFrame([dict(epoch=1, val_auc=_auc(val['label'].numpy(), predict_patients(head, val)[0]))])
+        return head, pd.DataFrame([dict(epoch=1, val_auc=auc_score(val['label'].numpy(), predict_patients(head, val)[0]))])
     seed_everything(params.seed)
     train, val = patient_bags(data.store, emb, data.split.train), patient_bags(data.store, emb, data.split.val)
     head = PatientHead(emb.shape[1], len(data.store.classes), cfg.pooling, cfg.metadata, cfg.head_hidden)
@@ -249,7 +245,7 @@ def train_patient_head(params: RunParams, data: ExperimentData, cfg: MethodConfi
     head.fit_stats(tr_slices, torch.stack([train['age'], train['sex']], 1))
     counts = torch.bincount(train['label'], minlength=len(data.store.classes)).float()
     task = PatientHeadTask(head, class_weight=counts.sum() / (len(counts) * counts.clamp_min(1)))
-    validate = lambda t: dict(auc=_auc(val['label'].numpy(), predict_patients(t.head, val)[0]))
+    validate = lambda t: dict(auc=auc_score(val['label'].numpy(), predict_patients(t.head, val)[0]))
     tcfg = TrainConfig(epochs=cfg.head_epochs, lr=cfg.head_lr, weight_decay=1e-3, monitor='val_auc', mode='max',
                        patience=cfg.head_patience, device='cpu', progress=False, desc=f'{cfg.name} head')
     loader = DataLoader(_BagBatches(train, 32, params.seed), batch_size=None, shuffle=False)
@@ -316,7 +312,7 @@ def evaluate_and_write(params: RunParams, data: ExperimentData, cfg: MethodConfi
     predictions = pd.DataFrame(dict(patient_id=ids[sp.test], label=y_test, probability=p_test, prediction=pred, fold=params.fold))
     metrics = dict(method=cfg.name, fold=params.fold, group=cfg.group, cohort=cohort_key(data.cohort, params.cohort, params.smoke),
                    test={k: dict(value=v.value, lo=v.lo, hi=v.hi) for k, v in ci.items()},
-                   val=dict(auc=_auc(val['label'].numpy(), p_val), n=len(sp.val)),
+                   val=dict(auc=auc_score(val['label'].numpy(), p_val), n=len(sp.val)),
                    threshold=thr.to_dict(), n_test=len(sp.test), n_train=len(sp.train),
                    seg_dice=lesion_dice(task, st, _slice_subset(st, sp.test), params.device),
                    runtime_s=time.time() - t0, device=str(get_device(params.device)))

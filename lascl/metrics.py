@@ -23,9 +23,9 @@ class LasclMetricWarning(UserWarning):
 
 # %% auto #0
 __all__ = ['BINARY_METRICS', 'THRESHOLD_RULES', 'THRESHOLD_SOURCES', 'TIDY_COLUMNS', 'LasclMetricWarning', 'check_binary',
-           'binary_metrics_batch', 'binary_metrics', 'multiclass_metrics', 'CI', 'bootstrap_indices', 'metrics_with_ci',
-           'bootstrap_ci', 'DeLongResult', 'delong_components', 'delong_cov', 'delong_test', 'delong_ci',
-           'threshold_candidates', 'choose_threshold', 'Threshold', 'apply_threshold', 'tidy_metrics',
+           'binary_metrics_batch', 'binary_metrics', 'multiclass_metrics', 'auc_score', 'CI', 'bootstrap_indices',
+           'metrics_with_ci', 'bootstrap_ci', 'DeLongResult', 'delong_components', 'delong_cov', 'delong_test',
+           'delong_ci', 'threshold_candidates', 'choose_threshold', 'Threshold', 'apply_threshold', 'tidy_metrics',
            'summarise_folds']
 
 # %% ../nbs/20_metrics.ipynb #3ba6485d
@@ -151,6 +151,19 @@ def multiclass_metrics(y_true, proba) -> dict[str, float | np.ndarray]:
             'macro_f1': f1_score(y, pred, average='macro', labels=labels, zero_division=0),
             'ovr_auc': float(auc), 'log_loss': log_loss(y, np.clip(P, 1e-15, 1), labels=labels),
             'confusion': confusion_matrix(y, pred, labels=labels)}
+
+# %% ../nbs/20_metrics.ipynb #f780e7d6
+def auc_score(y_true, score) -> float:
+    "ROC AUC of scores `(N,)` against `y_true` in {0, 1}, or macro one-vs-rest AUC of probabilities `(N, K)`; NaN if a class is absent."
+    y, s = np.asarray(y_true), np.asarray(score, dtype=float)
+    if s.ndim == 2 and s.shape[1] == 2: s = s[:, 1]
+    if s.ndim == 1:
+        if len(y) != len(s) or len(y) == 0: raise LasclDataError(f"auc_score: y_true has {len(y)} rows and score {len(s)}; expected the same N > 0")
+        return float(_rank_auc(y[None].astype(np.int64), s[None])[0]) if len(np.unique(y)) == 2 else float('nan')
+    if s.ndim != 2 or len(s) != len(y): raise LasclDataError(f"auc_score: expected score (N,) or (N, K) for y_true ({len(y)},), got {s.shape}")
+    K = s.shape[1]
+    if len(np.unique(y)) < K: return float('nan')
+    return float(np.mean([_rank_auc((y == k)[None].astype(np.int64), s[None, :, k])[0] for k in range(K)]))
 
 # %% ../nbs/20_metrics.ipynb #daa3d7a4
 class CI(NamedTuple):
