@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import asdict, dataclass
-from typing import Callable, Mapping, NamedTuple
+from typing import Callable, Mapping, NamedTuple, Sequence
 
 import numpy as np
 import pandas as pd
@@ -22,11 +22,11 @@ class LasclMetricWarning(UserWarning):
     "A metric is undefined for the data given (e.g. AUC with one class) and is reported as NaN."
 
 # %% auto #0
-__all__ = ['BINARY_METRICS', 'THRESHOLD_RULES', 'THRESHOLD_SOURCES', 'TIDY_COLUMNS', 'LasclMetricWarning', 'check_binary',
-           'binary_metrics_batch', 'binary_metrics', 'multiclass_metrics', 'auc_score', 'CI', 'bootstrap_indices',
-           'metrics_with_ci', 'bootstrap_ci', 'DeLongResult', 'delong_components', 'delong_cov', 'delong_test',
-           'delong_ci', 'threshold_candidates', 'choose_threshold', 'Threshold', 'apply_threshold', 'tidy_metrics',
-           'summarise_folds']
+__all__ = ['BINARY_METRICS', 'MULTICLASS_METRICS', 'THRESHOLD_RULES', 'THRESHOLD_SOURCES', 'TIDY_COLUMNS', 'LasclMetricWarning',
+           'check_binary', 'binary_metrics_batch', 'binary_metrics', 'multiclass_metrics', 'auc_score', 'CI',
+           'bootstrap_indices', 'metrics_with_ci', 'bootstrap_ci', 'multiclass_metrics_with_ci', 'DeLongResult',
+           'delong_components', 'delong_cov', 'delong_test', 'delong_ci', 'threshold_candidates', 'choose_threshold',
+           'Threshold', 'apply_threshold', 'tidy_metrics', 'summarise_folds']
 
 # %% ../nbs/20_metrics.ipynb #3ba6485d
 def check_binary(y_true, y_prob) -> tuple[np.ndarray, np.ndarray]:
@@ -152,7 +152,7 @@ def multiclass_metrics(y_true, proba) -> dict[str, float | np.ndarray]:
             'ovr_auc': float(auc), 'log_loss': log_loss(y, np.clip(P, 1e-15, 1), labels=labels),
             'confusion': confusion_matrix(y, pred, labels=labels)}
 
-# %% ../nbs/20_metrics.ipynb #f780e7d6
+# %% ../nbs/20_metrics.ipynb #6aa77232
 def auc_score(y_true, score) -> float:
     "ROC AUC of scores `(N,)` against `y_true` in {0, 1}, or macro one-vs-rest AUC of probabilities `(N, K)`; NaN if a class is absent."
     y, s = np.asarray(y_true), np.asarray(score, dtype=float)
@@ -233,6 +233,56 @@ def bootstrap_ci(y_true, y_prob, metric_fn: str | Callable, n_boot: int = 1000, 
     stats = np.array([metric_fn(y[i], p[i]) for i in idx], dtype=float)
     name = getattr(metric_fn, '__name__', 'metric')
     return CI(float(metric_fn(y, p)), *_percentile_ci(stats, alpha, name))
+
+# %% ../nbs/20_metrics.ipynb #32da6d04
+MULTICLASS_METRICS = ('accuracy', 'balanced_accuracy', 'macro_f1', 'macro_auc', 'brier')
+
+def _multiclass_batch(y: np.ndarray, P: np.ndarray, names: Sequence[str]) -> dict[str, np.ndarray]:
+    "K-class metrics for each row of `y (R, N)` and `P (R, N, K)` (arg-max decision): a dict of `(R,)` arrays."
+    R, N, K = P.shape
+    pred = P.argmax(-1)
+    onehot = y[..., None] == np.arange(K)                                    # (R, N, K)
+    conf = np.stack([np.stack([((y == a) & (pred == b)).sum(1) for b in range(K)], 1) for a in range(K)], 1)   # (R, K, K)
+    tp = np.diagonal(conf, axis1=1, axis2=2).astype(float)
+    n_true, n_pred = conf.sum(2).astype(float), conf.sum(1).astype(float)
+    with np.errstate(divide='ignore', invalid='ignore'):
+        recall = tp / n_true
+        f1 = np.where(n_true + n_pred > 0, 2 * tp / np.maximum(n_true + n_pred, 1), 0.0)
+        out = dict(accuracy=tp.sum(1) / N, balanced_accuracy=recall.mean(1), macro_f1=f1.mean(1),
+                   brier=((P - onehot) ** 2).sum(-1).mean(1))
+        auc = np.stack([_rank_auc(onehot[..., k].astype(np.int64), P[..., k]) for k in range(K)], 1)
+        ap = np.stack([_average_precision(onehot[..., k].astype(np.int64), P[..., k]) for k in range(K)], 1)
+    out['macro_auc'] = auc.mean(1)
+    for k, name in enumerate(names):
+        out[f'roc_auc_{name}'], out[f'average_precision_{name}'] = auc[:, k], ap[:, k]
+    return {k: np.asarray(v, float) for k, v in out.items()}
+
+def _check_proba(y_true, proba, where: str) -> tuple[np.ndarray, np.ndarray]:
+    y, P = np.asarray(y_true), np.asarray(proba, dtype=float)
+    if P.ndim != 2 or y.ndim != 1 or len(y) != len(P) or len(y) == 0:
+        raise LasclDataError(f"{where}: expected y_true (N,) and proba (N, K) with N > 0, got shapes {y.shape} and {P.shape}")
+    bad = ~np.isin(y, np.arange(P.shape[1]))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise LasclDataError(f"{where}: y_true[{i}] = {y[i].tolist()!r}; expected a class code in 0..{P.shape[1] - 1}")
+    bad = ~np.isfinite(P).all(1) | (P < 0).any(1) | (np.abs(P.sum(1) - 1) > 1e-4)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise LasclDataError(f"{where}: proba row {i} = {P[i].tolist()}; expected probabilities summing to 1")
+    return y.astype(np.int64), P
+
+def multiclass_metrics_with_ci(y_true, proba, classes: Sequence[str] | None = None, n_boot: int = 1000, alpha: float = 0.05,
+                               seed: int = 0, stratified: bool = True) -> dict[str, CI]:
+    """K-class patient metrics of `proba (N, K)` against `y_true (N,)` (arg-max decision) with patient-bootstrap CIs:
+    `MULTICLASS_METRICS` and per class `roc_auc_<class>`, `average_precision_<class>` (`classes`: names, default 0..K-1)."""
+    y, P = _check_proba(y_true, proba, 'multiclass_metrics_with_ci')
+    names = [str(c) for c in (classes if classes is not None else range(P.shape[1]))]
+    if len(names) != P.shape[1]: raise LasclDataError(f"multiclass_metrics_with_ci: {len(names)} class names for {P.shape[1]} columns")
+    if not 0 < alpha < 1: raise LasclDataError(f"bootstrap: alpha must be in (0, 1), got {alpha}")
+    point = {k: float(v[0]) for k, v in _multiclass_batch(y[None], P[None], names).items()}
+    idx = bootstrap_indices(y, n_boot, seed, stratified)
+    parts = [_multiclass_batch(y[idx[s]], P[idx[s]], names) for s in _chunks(n_boot, len(y) * P.shape[1])]
+    return {k: CI(point[k], *_percentile_ci(np.concatenate([q[k] for q in parts]), alpha, k)) for k in point}
 
 # %% ../nbs/20_metrics.ipynb #014d945b
 class DeLongResult(NamedTuple):
