@@ -135,7 +135,8 @@ def load_trained(checkpoint: str | Path, device: str = 'cpu', preset: str | None
 
 def infer_store(model: TrainedModel | str | Path, store, device: str = 'cpu', batch_size: int = 256):
     """Patient-level predictions for every patient of a `SliceStore`: a DataFrame with `patient_id` (as in the store),
-    `probability` (of class 1), `prediction` (probability >= the run's threshold), `n_slices`, `threshold`, `method`."""
+    binary: `probability` (of class 1), `prediction` (probability >= the run's threshold), `n_slices`, `threshold`,
+    `method`; K classes: `p_<class>` per class, `prediction` (arg-max class code), `predicted_class`, `n_slices`, `method`."""
     import numpy as np, pandas as pd
     from lascl.experiment import embed_slices, patient_bags, predict_patients
     model = model if isinstance(model, TrainedModel) else load_trained(model, device)
@@ -145,10 +146,14 @@ def infer_store(model: TrainedModel | str | Path, store, device: str = 'cpu', ba
     n = np.bincount(store.patient, minlength=store.n_patients)
     if (n == 0).any(): raise _bad(f"slice store: patient {store.patients['patient_id'].iloc[int(np.argmin(n))]!r} has no slices")
     emb = embed_slices(model.task, store, device, batch_size)
-    prob, _ = predict_patients(model.head.cpu(), patient_bags(store, emb, np.arange(store.n_patients)))
-    return pd.DataFrame(dict(patient_id=store.patients['patient_id'].astype(str).to_numpy(), probability=prob,
-                             prediction=(prob >= model.threshold).astype(int), n_slices=n, threshold=model.threshold,
-                             method=model.method))
+    P, _ = predict_patients(model.head.cpu(), patient_bags(store, emb, np.arange(store.n_patients)))
+    ids = store.patients['patient_id'].astype(str).to_numpy()
+    if P.shape[1] == 2:
+        return pd.DataFrame(dict(patient_id=ids, probability=P[:, 1], prediction=(P[:, 1] >= model.threshold).astype(int),
+                                 n_slices=n, threshold=model.threshold, method=model.method))
+    classes = list(model.classes or range(P.shape[1]))
+    return pd.DataFrame(dict(patient_id=ids, **{f'p_{c}': P[:, k] for k, c in enumerate(classes)}, prediction=P.argmax(1),
+                             predicted_class=[str(classes[k]) for k in P.argmax(1)], n_slices=n, method=model.method))
 
 # %% ../nbs/32_cli.ipynb #61c8878c
 def _input_cohort(input: str | Path, mask: str | Path | None = None, patient_id: str | None = None, modality: str | None = None):

@@ -16,7 +16,8 @@ from .preprocess import PreprocessConfig, SliceStore, build_cache
 from .data import (ContrastivePairDataset, ClassBalancedSampler, ClassPureBatchSampler, cohort_folds, split_fold,
                         FoldSplit, encode_sex, PatientBagDataset, collate_bags)
 from .train import TrainConfig, fit, save_checkpoint, load_checkpoint
-from .metrics import Threshold, metrics_with_ci, binary_metrics, auc_score
+from .metrics import Threshold, metrics_with_ci, multiclass_metrics_with_ci, auc_score
+from sklearn.metrics import confusion_matrix
 from .methods import MethodConfig, get_method, EncoderTask, PatientHead, PatientHeadTask, MIL_OBJECTIVES
 
 # %% auto #0
@@ -224,11 +225,11 @@ class _BagBatches(torch.utils.data.Dataset):
 
 @torch.no_grad()
 def predict_patients(head: PatientHead, bags: dict) -> tuple[np.ndarray, np.ndarray]:
-    "Positive-class probabilities `(P,)` and slice weights `(P, K)`."
+    "Class probabilities `(P, C)` of the patients (rows sum to 1) and slice weights `(P, K)`."
     head.eval(); dev = head.mu.device
     meta = torch.stack([bags['age'], bags['sex']], 1).to(dev) if head.metadata else None
     logits, w = head(bags['emb'].to(dev), bags['valid'].to(dev), meta)
-    return to_numpy(logits.softmax(1)[:, 1]), to_numpy(w)
+    return to_numpy(logits.float().softmax(1)), to_numpy(w)
 
 def train_patient_head(params: RunParams, data: ExperimentData, cfg: MethodConfig, emb: torch.Tensor,
                        task: EncoderTask | None = None) -> tuple[PatientHead, pd.DataFrame]:
@@ -302,18 +303,24 @@ def evaluate_and_write(params: RunParams, data: ExperimentData, cfg: MethodConfi
     st, sp = data.store, data.split
     out = run_dir(params, data.cohort); out.mkdir(parents=True, exist_ok=True)
     val, test = patient_bags(st, emb, sp.val), patient_bags(st, emb, sp.test)
-    p_val, _ = predict_patients(head, val)
-    thr = Threshold.fit(val['label'].numpy(), p_val, rule=cfg.threshold_rule)
-    p_test, w_test = predict_patients(head, test)
-    y_test = test['label'].numpy()
-    ci = metrics_with_ci(y_test, p_test, threshold=thr, n_boot=params.n_boot, seed=params.seed)
-    pred = (p_test >= float(thr)).astype(int)
+    P_val, _ = predict_patients(head, val)
+    P_test, w_test = predict_patients(head, test)
+    y_val, y_test, K = val['label'].numpy(), test['label'].numpy(), len(st.classes)
+    if K == 2:      # binary: the threshold on the positive probability is chosen on the validation patients
+        thr = Threshold.fit(y_val, P_val[:, 1], rule=cfg.threshold_rule)
+        ci = metrics_with_ci(y_test, P_test[:, 1], threshold=thr, n_boot=params.n_boot, seed=params.seed)
+        pred, decision = (P_test[:, 1] >= float(thr)).astype(int), thr.to_dict()
+    else:           # K classes: arg-max of the patient probabilities (nothing is tuned, on validation or test)
+        ci = multiclass_metrics_with_ci(y_test, P_test, classes=st.classes, n_boot=params.n_boot, seed=params.seed)
+        pred, decision = P_test.argmax(1), dict(value=None, rule='argmax', source='none')
     ids = st.patients['patient_id'].to_numpy()
-    predictions = pd.DataFrame(dict(patient_id=ids[sp.test], label=y_test, probability=p_test, prediction=pred, fold=params.fold))
+    predictions = pd.DataFrame(dict(patient_id=ids[sp.test], label=y_test, **({'probability': P_test[:, 1]} if K == 2 else {}),
+                                    prediction=pred, fold=params.fold, **{f'p_{c}': P_test[:, k] for k, c in enumerate(st.classes)}))
     metrics = dict(method=cfg.name, fold=params.fold, group=cfg.group, cohort=cohort_key(data.cohort, params.cohort, params.smoke),
-                   test={k: dict(value=v.value, lo=v.lo, hi=v.hi) for k, v in ci.items()},
-                   val=dict(auc=auc_score(val['label'].numpy(), p_val), n=len(sp.val)),
-                   threshold=thr.to_dict(), n_test=len(sp.test), n_train=len(sp.train),
+                   classes=list(st.classes), test={k: dict(value=v.value, lo=v.lo, hi=v.hi) for k, v in ci.items()},
+                   confusion=confusion_matrix(y_test, pred, labels=np.arange(K)).tolist(),
+                   val=dict(auc=auc_score(y_val, P_val), n=len(sp.val)),
+                   threshold=decision, n_test=len(sp.test), n_train=len(sp.train),
                    seg_dice=lesion_dice(task, st, _slice_subset(st, sp.test), params.device),
                    runtime_s=time.time() - t0, device=str(get_device(params.device)))
     # per-slice weights of the test patients, patient embeddings of every patient, and a few examples
@@ -333,7 +340,7 @@ def evaluate_and_write(params: RunParams, data: ExperimentData, cfg: MethodConfi
     predictions.to_csv(out / 'predictions.csv', index=False)
     slices.to_csv(out / 'slice_predictions.csv', index=False)
     history.to_csv(out / 'history.csv', index=False)
-    save_checkpoint(dict(encoder=task.state_dict(), head=head.state_dict(), threshold=float(thr), method=cfg.name,
+    save_checkpoint(dict(encoder=task.state_dict(), head=head.state_dict(), threshold=float('nan') if decision['value'] is None else float(decision['value']), method=cfg.name,
                          method_config=asdict(cfg), classes=list(st.classes)), out / 'checkpoint.pt')
     write_json(params_record(params, cfg), out / 'params.json')
     write_json(metrics, out / 'metrics.json')                          # written last: its presence marks a complete run

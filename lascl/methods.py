@@ -276,19 +276,25 @@ class PatientHead(nn.Module):
 
     def forward(self, emb: torch.Tensor, valid: torch.Tensor, meta: torch.Tensor | None = None):
         if self.vote:
-            p = self.slice_logits(emb, meta).softmax(-1)[..., 1]
-            how = self.pooling.split('-', 1)[1]
-            prob, w = _vote(p, valid, how)
-            prob = prob.clamp(1e-6, 1 - 1e-6)
-            return torch.stack([torch.log1p(-prob), torch.log(prob)], 1), w
+            P, w = _vote(self.slice_logits(emb, meta).softmax(-1), valid, self.pooling.split('-', 1)[1])
+            return P.clamp_min(1e-6).log(), w
         h, w = self.pool((emb - self.mu) / self.sd, valid)
         return self._classify(h, meta), w
 
-def _vote(p: torch.Tensor, valid: torch.Tensor, how: str) -> tuple[torch.Tensor, torch.Tensor]:
-    """Patient probability `(B,)` from slice probabilities `p (B,K)` over valid slices ('mean' | 'max' | 'fraction'), via
-    `lascl.mil` pools, and the slice weights `(B,K)`: uniform over valid slices, or one-hot on the top slice for 'max'."""
-    if how == 'fraction': return make_pool('mean')((p >= 0.5).to(p), valid)
-    return make_pool(how)(p, valid)
+def _vote(P: torch.Tensor, valid: torch.Tensor, how: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """Patient class probabilities `(B, C)` from slice probabilities `P (B, K, C)` over valid slices, via `lascl.mil` pools,
+    and the slice weights `(B, K)`. 'mean': mean slice probability per class; 'fraction': the fraction of slices that
+    vote for each class (binary: slices with p >= 0.5 vote positive; K classes: arg-max); 'max' (binary only): the
+    positive probability of the top slice, weights one-hot on it."""
+    C = P.shape[-1]
+    if how == 'max' and C != 2: raise ValueError(f"vote-max is a binary rule (a patient is positive when any slice is), got {C} classes")
+    if C == 2:                                       # the positive class decides; the negative is its complement
+        p = P[..., 1]
+        prob, w = make_pool('mean')((p >= 0.5).to(p), valid) if how == 'fraction' else make_pool(how)(p, valid)
+        prob = prob.clamp(1e-6, 1 - 1e-6)
+        return torch.stack([1 - prob, prob], 1), w
+    if how == 'fraction': P = F.one_hot(P.argmax(-1), C).to(P)
+    return make_pool('mean')(P, valid)
 
 class PatientHeadTask(nn.Module):
     "Stage-2 training step: bag batches `emb (B,K,D)`, `valid`, `label`, `age`, `sex` -> (loss, logs)."
