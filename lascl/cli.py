@@ -141,6 +141,9 @@ def infer_store(model: TrainedModel | str | Path, store, device: str = 'cpu', ba
     from lascl.experiment import embed_slices, patient_bags, predict_patients
     model = model if isinstance(model, TrainedModel) else load_trained(model, device)
     size = (model.cfg.image_size, model.cfg.image_size)
+    if store.n_channels != model.cfg.in_chans:
+        raise _bad(f"slice store: {store.n_channels} input channel(s) but {model.method} was trained on {model.cfg.in_chans} "
+                   f"(the image and the contrasts {list(model.cfg.channels)})")
     if tuple(store.images.shape[1:]) != size:
         raise _bad(f"slice store: slices are {tuple(store.images.shape[1:])} but {model.method} was trained on {size} crops")
     n = np.bincount(store.patient, minlength=store.n_patients)
@@ -181,20 +184,25 @@ def preprocess_inputs(cohort, model: TrainedModel, progress: bool = True):
     import numpy as np
     from tqdm.auto import tqdm
     from lascl.experiment import preprocess_config
-    from lascl.preprocess import SliceStore, preprocess_patient
+    from lascl.preprocess import SliceStore, preprocess_patient, read_channel
     cfg = preprocess_config(cohort, model.cfg)
     no_mask = dataclasses.replace(cfg, empty_mask='all')
+    absent = [c for c in cfg.channels if c not in cohort.table]
+    if absent: raise _bad(f"input: {model.method} reads the contrasts {list(cfg.channels)} next to the image; give a manifest CSV "
+                          f"with the column(s) {absent} (paths of co-registered volumes)")
     parts, missing = [], []
     for i in tqdm(range(len(cohort)), desc='preprocess', unit='patient', disable=not progress):
         image, mask = cohort.load(i)
         if mask is None: missing.append(str(cohort.table['patient_id'].iloc[i]))
-        parts.append(preprocess_patient(image, mask, cfg if mask is not None else no_mask, name=f'patient row {i}'))
+        chans = [read_channel(cohort.table[c].iloc[i], cohort.root) for c in cfg.channels]
+        parts.append(preprocess_patient(image, mask, cfg if mask is not None else no_mask, chans, name=f'patient row {i}'))
     if missing:
         warnings.warn(f"{len(missing)} of {len(cohort)} patient(s) have no lesion mask: using the brain-centred crop of all "
                       f"their slices (PreprocessConfig(empty_mask='all')); {model.method} was trained on lesion-centred "
                       "crops, so give --mask (or a manifest 'mask' column) where you can", LasclWarning)
     cat = lambda k: np.concatenate([p[k] for p in parts])
     return SliceStore(images=cat('images'), masks=cat('masks'), z=cat('z'), patients=cohort.table.copy(), classes=cohort.classes,
+                      channels=cat('channels') if cfg.channels else None,
                       patient=np.concatenate([np.full(len(p['z']), i, np.int64) for i, p in enumerate(parts)]))
 
 # %% ../nbs/32_cli.ipynb #d50b25d5

@@ -137,13 +137,13 @@ class _StoreDataset(Dataset):
     def _rng(self, *key) -> np.random.Generator: return np.random.default_rng([self.seed, self.epoch, *key])
     def _slice_item(self, i: int) -> dict:
         p = int(self.store.patient[i])
-        return dict(image=torch.from_numpy(self.store.images[i][None].astype(np.float32)),
+        return dict(image=torch.from_numpy(self.store.inputs([i])[0]),
                     mask=torch.from_numpy(self.store.masks[i][None].astype(np.float32)),
                     label=torch.tensor(self.labels_p[p]), age=torch.tensor(self.age_p[p]), sex=torch.tensor(self.sex_p[p]),
                     patient=torch.tensor(p), z=torch.tensor(int(self.store.z[i])))
 
 class SliceDataset(_StoreDataset):
-    "Every slice of the chosen patients: items `image (1,H,W)`, `mask (1,H,W)`, `label`, `age`, `sex`, `patient`, `z`."
+    "Every slice of the chosen patients: items `image (C,H,W)` (the image and its extra contrasts), `mask (1,H,W)`, `label`, `age`, `sex`, `patient`, `z`."
     def __len__(self): return len(self.slices)
     @property
     def labels(self) -> np.ndarray: return self.labels_p[self.store.patient[self.slices]]
@@ -178,7 +178,7 @@ class ContrastivePairDataset(SliceDataset):
 
 # %% ../nbs/04_data.ipynb #6b0b0641
 class PatientBagDataset(_StoreDataset):
-    "One item per patient: `image (K,1,H,W)`, `mask (K,1,H,W)`, `z (K,)` and the patient's label/age/sex."
+    "One item per patient: `image (K,C,H,W)`, `mask (K,1,H,W)`, `z (K,)` and the patient's label/age/sex."
     policies = ('all', 'uniform', 'even', 'lesion', 'centre')
     def __init__(self, store: SliceStore, patients=None, bag_size: int | None = None, policy: str = 'all', seed: int = 0):
         super().__init__(store, patients, seed)
@@ -206,7 +206,7 @@ class PatientBagDataset(_StoreDataset):
         return np.sort(sel)
     def __getitem__(self, i: int) -> dict:
         p = int(self.patients[i]); sel = self.choose(p)
-        return dict(image=torch.from_numpy(self.store.images[sel][:, None].astype(np.float32)),
+        return dict(image=torch.from_numpy(self.store.inputs(sel)),
                     mask=torch.from_numpy(self.store.masks[sel][:, None].astype(np.float32)),
                     z=torch.from_numpy(self.store.z[sel].astype(np.int64)),
                     label=torch.tensor(self.labels_p[p]), age=torch.tensor(self.age_p[p]), sex=torch.tensor(self.sex_p[p]),

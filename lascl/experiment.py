@@ -92,8 +92,9 @@ def preprocess_config(cohort: Cohort, cfg: MethodConfig) -> PreprocessConfig:
     if modality == 'CT':
         mm = CT_FOV_MM / cfg.image_size
         return PreprocessConfig(modality='CT', crop='brain', spacing=(None, mm, mm), crop_size=size, window='brain',
-                                normalise='zscore', clip=None, empty_mask='all')
-    return PreprocessConfig(modality='MR', crop_size=size, skull_strip=False, spacing=(None, MR_INPLANE_MM, MR_INPLANE_MM))
+                                normalise='zscore', clip=None, empty_mask='all', channels=cfg.channels)
+    return PreprocessConfig(modality='MR', crop_size=size, skull_strip=False, spacing=(None, MR_INPLANE_MM, MR_INPLANE_MM),
+                            channels=cfg.channels)
 
 @dataclass
 class ExperimentData:
@@ -191,7 +192,7 @@ def train_encoder(params: RunParams, data: ExperimentData, cfg: MethodConfig) ->
 def embed_slices(task: EncoderTask, store: SliceStore, device: str = 'auto', batch_size: int = 256) -> torch.Tensor:
     "Frozen encoder features of every slice of the store `(N, D)` (CPU tensor)."
     dev = get_device(device); task.to(dev).eval()
-    out = [task.embed(torch.from_numpy(store.images[i:i + batch_size][:, None]).to(dev)).float().cpu()
+    out = [task.embed(torch.from_numpy(store.inputs(slice(i, i + batch_size))).to(dev)).float().cpu()
            for i in range(0, len(store), batch_size)]
     return torch.cat(out)
 
@@ -261,7 +262,7 @@ def lesion_dice(task: EncoderTask, store: SliceStore, slices: np.ndarray, device
     inter = total = 0.0
     for i in range(0, len(slices), 256):
         s = slices[i:i + 256]
-        p = task.segment(torch.from_numpy(store.images[s][:, None]).to(dev)).cpu().numpy() > 0.5
+        p = task.segment(torch.from_numpy(store.inputs(s)).to(dev)).cpu().numpy() > 0.5
         m = store.masks[s] > 0
         inter += (p & m).sum(); total += p.sum() + m.sum()
     return float(2 * inter / total) if total else 1.0
@@ -353,7 +354,7 @@ def _write_examples(path: Path, task: EncoderTask, st: SliceStore, test: dict, w
     chosen = []
     for c in np.unique(y): chosen += [i for i in order if y[i] == c][:n_patients // 2]
     rows = [int(test['index'][i, int(np.argmax(w[i]))]) for i in chosen]
-    dev = get_device(device); img = torch.from_numpy(st.images[rows][:, None]).to(dev)
+    dev = get_device(device); img = torch.from_numpy(st.inputs(rows)).to(dev)
     seg = task.segment(img)
     np.savez_compressed(path, image=st.images[rows], mask=st.masks[rows], z=st.z[rows],
                         patient_id=st.patients.patient_id.to_numpy()[st.patient[rows]].astype(str),

@@ -26,7 +26,7 @@ __all__ = ['OBJECTIVES', 'MIL_OBJECTIVES', 'POOLINGS', 'CT_SEED_CURRICULUM', 'CT
 OBJECTIVES = ('supervised', 'simclr', 'supcon', 'moco', 'classqueue', 'patient-max')
 MIL_OBJECTIVES = ('patient-max',)          # stage 1 trains on patient bags; stage 2 is the same network
 POOLINGS = tuple(POOLS) + tuple(f'vote-{v}' for v in VOTES)
-_ADDED = ('curriculum', 'layer_lrs', 'head_dropout', 'patience')   # fields added after the HB release: hashed only when set
+_ADDED = ('curriculum', 'layer_lrs', 'head_dropout', 'patience', 'channels')   # fields added after the HB release: hashed only when set
 
 @dataclass(frozen=True)
 class MethodConfig:
@@ -65,6 +65,7 @@ class MethodConfig:
     layer_lrs: tuple = ()                  # ((prefix, lr, weight_decay), ...): the curriculum's param groups
     head_dropout: float = 0.0              # dropout of the slice classifier (hidden width: head_hidden)
     patience: int | None = None            # stage-1 early stopping on validation AUC (None: run all epochs, keep the best)
+    channels: tuple = ()                   # extra co-registered contrasts by cohort column (e.g. ('t1', 't2', 'flair')): input channels after the image
 
     def __post_init__(self):
         if self.objective not in OBJECTIVES: raise ValueError(f"{self.name}: objective must be one of {OBJECTIVES}, got {self.objective!r}")
@@ -73,6 +74,7 @@ class MethodConfig:
         # JSON (params.json) gives lists: store tuples, so that a config read back hashes and compares the same
         object.__setattr__(self, 'curriculum', tuple((float(f), tuple(str(p) for p in ps)) for f, ps in self.curriculum))
         object.__setattr__(self, 'layer_lrs', tuple((str(p), float(lr), float(wd)) for p, lr, wd in self.layer_lrs))
+        object.__setattr__(self, 'channels', tuple(str(c) for c in self.channels))
         if self.curriculum:
             starts = [f for f, _ in self.curriculum]
             if starts[0] != 0 or any(b <= a for a, b in zip(starts, starts[1:])) or starts[-1] >= 1:
@@ -94,7 +96,10 @@ class MethodConfig:
             return {k: v for k, v in self.to_dict().items() if k not in ('name', 'description', 'group', 'threshold_rule')}
         keep = ('objective', 'pairing', 'seg_branch', 'backbone', 'pretrained', 'proj_dim', 'temperature', 'queue_size', 'momentum',
                 'w_ce', 'w_dice', 'class_pure', 'epochs', 'lr', 'batch_size', 'slices_per_patient', 'image_size')
-        return {k: getattr(self, k) for k in keep}
+        return {k: getattr(self, k) for k in keep + (('channels',) if self.channels else ())}
+
+    @property
+    def in_chans(self) -> int: return 1 + len(self.channels)
 
     def hash(self, encoder_only: bool = False) -> str:
         d = self.encoder_fields() if encoder_only else {k: v for k, v in self.to_dict().items() if k != 'description'}
@@ -121,6 +126,8 @@ _ABLATIONS = {
     'lascl-plc-vote': dict(description='LaSCL-PLC with a fraction-of-positive-slices vote instead of attention MIL', pooling='vote-fraction'),
     'lascl-plc-mean': dict(description='LaSCL-PLC with mean pooling of slice embeddings', pooling='mean'),
     'lascl-plc-max': dict(description='LaSCL-PLC with max pooling of slice embeddings', pooling='max'),
+    'lascl-plc-4c': dict(description='LaSCL-PLC on four co-registered contrasts (T1c + T1, T2, FLAIR as input channels)',
+                         channels=('t1', 't2', 'flair')),
 }
 CT_SEED_CURRICULUM = ((0.0, ('classifier',)), (5 / 40, ('classifier', 'encoder.layer4')),
                       (12 / 40, ('classifier', 'encoder.layer4', 'encoder.layer3')))
@@ -175,8 +182,8 @@ class EncoderTask(nn.Module):
     def __init__(self, cfg: MethodConfig, n_classes: int = 2, augment: ContrastiveAugment | None = None):
         super().__init__()
         self.cfg = cfg
-        enc = (LesionAwareEncoder(cfg.backbone, in_chans=1, pretrained=cfg.pretrained) if cfg.seg_branch
-               else create_encoder(cfg.backbone, in_chans=1, pretrained=cfg.pretrained))
+        enc = (LesionAwareEncoder(cfg.backbone, in_chans=cfg.in_chans, pretrained=cfg.pretrained) if cfg.seg_branch
+               else create_encoder(cfg.backbone, in_chans=cfg.in_chans, pretrained=cfg.pretrained))
         self.num_features = enc.num_features
         self.augment = augment or ContrastiveAugment(ContrastiveAugConfig(size=(cfg.image_size, cfg.image_size)))
         self.seg_loss = LesionAwareLoss(None, w_contrast=0, w_ce=cfg.w_ce, w_dice=cfg.w_dice) if cfg.seg_branch else None
@@ -332,7 +339,7 @@ class PatientMILTask(nn.Module):
         super().__init__()
         if n_classes != 2: raise ValueError(f"{cfg.name}: objective {cfg.objective!r} is binary (max over slice logits), got {n_classes} classes")
         self.cfg = cfg
-        self.encoder = create_encoder(cfg.backbone, in_chans=1, pretrained=cfg.pretrained)
+        self.encoder = create_encoder(cfg.backbone, in_chans=cfg.in_chans, pretrained=cfg.pretrained)
         self.num_features = self.encoder.num_features
         self.classifier = ClassifierHead(self.num_features, 2, hidden=cfg.head_hidden, dropout=cfg.head_dropout)
         self.augment = augment or ClassConditionalAugment(ClassConditionalAugConfig())

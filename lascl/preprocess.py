@@ -20,7 +20,7 @@ from .core import Volume, Cohort, LasclDataError, default_data_dir
 __all__ = ['WINDOWS', 'NORMALISATIONS', 'PREPROCESS_VERSION', 'CROPS', 'window', 'largest_component', 'fill_holes',
            'ct_brain_mask', 'skull_strip', 'normalise_intensity', 'bias_field_correct', 'resample', 'resample_mask',
            'lesion_bbox', 'select_lesion_slices', 'lesion_centre', 'lesion_centred_crop', 'PreprocessConfig',
-           'preprocess_patient', 'SliceStore', 'table_hash', 'cache_path', 'build_cache']
+           'preprocess_patient', 'SliceStore', 'table_hash', 'cache_path', 'read_channel', 'build_cache']
 
 # %% ../nbs/02_preprocess.ipynb #c50eb262
 def _arr(x) -> np.ndarray:
@@ -392,6 +392,15 @@ class SliceStore:
     @property
     def n_patients(self) -> int: return len(self.patients)
     @property
+    def n_channels(self) -> int:
+        "Input channels of the encoders: the main image plus the extra contrasts."
+        return 1 + (0 if self.channels is None else self.channels.shape[1])
+
+    def inputs(self, idx) -> np.ndarray:
+        "Encoder inputs `(n, n_channels, H, W)` float32 of the slices `idx` (an index array or a slice): the image, then the contrasts."
+        x = self.images[idx][:, None]
+        return x if self.channels is None else np.concatenate([x, self.channels[idx]], 1)
+    @property
     def labels(self) -> np.ndarray:
         "Patient label of every slice `(N,)`."
         return self.patients['label'].to_numpy()[self.patient]
@@ -447,7 +456,7 @@ def cache_path(cohort: Cohort, cfg: PreprocessConfig, cache_dir=None) -> Path:
     d = Path(cache_dir) if cache_dir is not None else default_data_dir() / 'cache'
     return d / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', cohort.name)}-{cfg.hash()}-{table_hash(cohort.table)}.npz"
 
-def _default_channel_reader(value, root: Path | None = None) -> Volume:
+def read_channel(value, root: Path | None = None) -> Volume:
     "Read a channel column value (NIfTI file or DICOM folder; relative to `root`) with `lascl.io.read_volume`."
     from lascl.io import read_volume                     # same (data) layer, imported only when channels are used
     p = Path(os.path.expanduser(str(value)))
@@ -472,7 +481,7 @@ def build_cache(cohort: Cohort, cfg: PreprocessConfig | None = None, cache_dir=N
     "The `SliceStore` of `cohort` preprocessed with `cfg`: read from the cache file if present, else built and saved."
     cfg = cfg or PreprocessConfig(); path = cache_path(cohort, cfg, cache_dir)
     if path.exists() and not refresh: return SliceStore.load(path)
-    reader = channel_reader or (lambda v: _default_channel_reader(v, cohort.root))
+    reader = channel_reader or (lambda v: read_channel(v, cohort.root))
     work = lambda i: _patient_slices(cohort, i, cfg, reader)
     idx = range(len(cohort)); bar = dict(total=len(cohort), desc=f'preprocess {cohort.name}', disable=not progress)
     if workers > 0:
