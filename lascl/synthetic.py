@@ -17,13 +17,13 @@ from .io import write_nifti, write_dicom_series, write_manifest, load_manifest
 
 # %% auto #0
 __all__ = ['REGIONS', 'TISSUES', 'SEQUENCES', 'ENHANCEMENT_T1', 'TUMOUR_PARTS', 'APPEARANCES', 'HEAD_LAYERS', 'SUBTYPES',
-           'OTHER_SHARES', 'DEMOGRAPHICS', 'SITES', 'MIMICS', 'MIMIC_RATE', 'HB_CLASSES', 'MR_FOVS', 'MR_CONTRASTS',
-           'GENERATOR_VERSION', 'CT_CLASSES', 'CT_CALCIFICATIONS', 'Template', 'world_grid', 'posterior_fossa_regions',
-           'load_template', 'smooth_noise', 'random_deformation', 'bias_field', 'add_rician_noise', 'spin_echo',
-           'inversion_recovery', 'simulate_contrasts', 'simulate_ct', 'Lesion', 'pick_pattern', 'draw_lesion',
-           'Anatomy', 'random_anatomy', 'head_tissues', 'mr_grid', 'sample_site', 'SyntheticPatient', 'lesion_mask',
-           'simulate_mr_patient', 'hb_cohort_plan', 'make_hb_cohort', 'ct_grid', 'simulate_ct_patient',
-           'make_ct_cohort', 'lesion_intensity_features']
+           'OTHER_SHARES', 'SUBTYPE_SHARES', 'SEED4_SUBTYPES', 'DEMOGRAPHICS', 'SITES', 'MIMICS', 'MIMIC_RATE',
+           'HB_CLASSES', 'MR_FOVS', 'MR_CONTRASTS', 'GENERATOR_VERSION', 'CT_CLASSES', 'CT_CALCIFICATIONS', 'Template',
+           'world_grid', 'posterior_fossa_regions', 'load_template', 'smooth_noise', 'random_deformation', 'bias_field',
+           'add_rician_noise', 'spin_echo', 'inversion_recovery', 'simulate_contrasts', 'simulate_ct', 'Lesion',
+           'pick_pattern', 'draw_lesion', 'Anatomy', 'random_anatomy', 'head_tissues', 'mr_grid', 'sample_site',
+           'SyntheticPatient', 'lesion_mask', 'simulate_mr_patient', 'hb_cohort_plan', 'make_hb_cohort', 'ct_grid',
+           'simulate_ct_patient', 'make_ct_cohort', 'lesion_intensity_features']
 
 # %% ../nbs/03_synthetic.ipynb #9d616816
 REGIONS = ('outside', 'cerebellar hemisphere', 'vermis', 'brainstem', 'fourth ventricle', 'supratentorial')
@@ -253,6 +253,12 @@ APPEARANCES = {
         nodule=(.2, .4), wall=0., enhancement=(0., .15), heterogeneity=(.3, .6), n_cysts=(0, 0), voids=0.,
         calcification=.1, oedema=(.1, (2, 5)), necrosis=(.3, .5), mass=(.1, .3),
         solid_t2=(100, 140), cyst_t1=(2000, 3500)),
+    'high_grade_glioma': dict(                  # intra-axial, infiltrative: thick irregular enhancing rim around necrosis, wide oedema
+        patterns={'ring': .7, 'solid': .3},
+        radius={'ring': (11, 22), 'solid': (8, 16)}, elongation=.3, lobulation=(.2, .4),
+        nodule=(.2, .4), wall=0., enhancement=(.5, 1.2), heterogeneity=(.4, .8), n_cysts=(0, 2), voids=.1,
+        calcification=0., oedema=(.95, (8, 18)), necrosis=(.45, .8), mass=(.5, .9),
+        solid_t2=(120, 170), cyst_t1=(2200, 3400)),
     'ct_metastasis': dict(
         patterns={'solid': .65, 'ring': .35},
         radius={'solid': (3.5, 10), 'ring': (5, 12)}, elongation=.2, lobulation=(.05, .25),
@@ -528,23 +534,29 @@ def head_tissues(anatomy: Anatomy, lesions: list[Lesion] = (), template: Templat
     return fr, enh
 
 # %% ../nbs/03_synthetic.ipynb #c7fa113e
-SUBTYPES = ('hemangioblastoma', 'pilocytic_astrocytoma', 'metastasis', 'medulloblastoma', 'ependymoma', 'cavernoma')
+SUBTYPES = ('hemangioblastoma', 'pilocytic_astrocytoma', 'metastasis', 'medulloblastoma', 'ependymoma', 'cavernoma',
+            'high_grade_glioma')
 OTHER_SHARES = {'pilocytic_astrocytoma': .28, 'metastasis': .24, 'cavernoma': .20, 'medulloblastoma': .14, 'ependymoma': .14}
+# the subtype cohort ('hb-subtypes'): every subtype, the seed's four 2D classes (HB, PA, cavernoma, glioma) the largest
+SUBTYPE_SHARES = {'pilocytic_astrocytoma': .22, 'high_grade_glioma': .22, 'cavernoma': .16, 'metastasis': .14,
+                  'medulloblastoma': .13, 'ependymoma': .13}
+SEED4_SUBTYPES = ('hemangioblastoma', 'pilocytic_astrocytoma', 'cavernoma', 'high_grade_glioma')
 DEMOGRAPHICS = {   # age mean and sd (years), P(female)
     'hemangioblastoma': (45, 14, .43), 'pilocytic_astrocytoma': (24, 14, .48), 'metastasis': (60, 10, .52),
-    'medulloblastoma': (12, 8, .38), 'ependymoma': (30, 18, .45), 'cavernoma': (39, 14, .55)}
+    'medulloblastoma': (12, 8, .38), 'ependymoma': (30, 18, .45), 'cavernoma': (39, 14, .55), 'high_grade_glioma': (58, 13, .40)}
 SITES = {          # P(site of the (first) lesion), sites are `REGIONS`
     'hemangioblastoma': {'cerebellar hemisphere': .65, 'vermis': .15, 'brainstem': .20},
     'pilocytic_astrocytoma': {'cerebellar hemisphere': .45, 'vermis': .35, 'brainstem': .20},
     'metastasis': {'cerebellar hemisphere': .75, 'vermis': .15, 'brainstem': .10},
     'medulloblastoma': {'vermis': .65, 'fourth ventricle': .15, 'cerebellar hemisphere': .20},
     'ependymoma': {'fourth ventricle': .75, 'vermis': .15, 'brainstem': .10},
-    'cavernoma': {'brainstem': .50, 'cerebellar hemisphere': .40, 'vermis': .10}}
+    'cavernoma': {'brainstem': .50, 'cerebellar hemisphere': .40, 'vermis': .10},
+    'high_grade_glioma': {'cerebellar hemisphere': .55, 'brainstem': .35, 'vermis': .10}}
 MIMICS = {         # appearance borrowed by an atypical case (P = MIMIC_RATE)
     'hemangioblastoma': {'pilocytic_astrocytoma': .5, 'metastasis': .5},
     'pilocytic_astrocytoma': {'hemangioblastoma': 1.}, 'metastasis': {'hemangioblastoma': 1.},
     'medulloblastoma': {'ependymoma': .5, 'hemangioblastoma': .5}, 'ependymoma': {'medulloblastoma': .5, 'pilocytic_astrocytoma': .5},
-    'cavernoma': {'metastasis': 1.}}
+    'cavernoma': {'metastasis': 1.}, 'high_grade_glioma': {'metastasis': .6, 'hemangioblastoma': .4}}
 MIMIC_RATE = 0.15
 HB_CLASSES = ['other', 'HB']
 MR_FOVS = {'posterior_fossa': ((-86., -122., -72.), (86., 10., 12.)), 'head': None}   # MNI box (x, y, z) lo, hi
@@ -672,16 +684,20 @@ def _age(rng: np.random.Generator, mean: float, sd: float, lo: float = 1, hi: fl
         a = rng.normal(mean, sd)
         if lo <= a <= hi: return float(np.round(a))
 
-def hb_cohort_plan(seed: int = 0, n_patients: int = 240, n_hb: int = 97, mimic_rate: float = MIMIC_RATE) -> pd.DataFrame:
+def hb_cohort_plan(seed: int = 0, n_patients: int = 240, n_hb: int = 97, mimic_rate: float = MIMIC_RATE,
+                   other_shares: dict | None = None) -> pd.DataFrame:
     """Who is in the synthetic HB cohort, without images: one row per patient with `patient_id` ('P0001', ... in random
     order, so ids carry no label), `label` (1 = HB), `subtype`, `appearance` (differs from `subtype` for atypical cases),
-    `age` and `sex` from the class-specific `DEMOGRAPHICS`. The 'other' class is split by `OTHER_SHARES`."""
+    `age` and `sex` from the class-specific `DEMOGRAPHICS`. The 'other' class is split by `other_shares` (default `OTHER_SHARES`)."""
+    other_shares = OTHER_SHARES if other_shares is None else dict(other_shares)
+    bad = sorted(set(other_shares) - set(SUBTYPES) | ({'hemangioblastoma'} & set(other_shares)))
+    if bad: raise LasclDataError(f"other_shares: {bad} are not non-HB subtypes; expected keys from {list(SUBTYPES[1:])}")
     if not (isinstance(n_patients, (int, np.integer)) and n_patients >= 2):
         raise LasclDataError(f"n_patients={n_patients!r}: expected an integer >= 2")
     if not (isinstance(n_hb, (int, np.integer)) and 1 <= n_hb < n_patients):
         raise LasclDataError(f"n_hb={n_hb!r}: expected an integer in 1..n_patients-1 ({n_patients - 1})")
     if not 0 <= mimic_rate <= 1: raise LasclDataError(f"mimic_rate={mimic_rate!r}: expected a probability in [0, 1]")
-    subtypes = ['hemangioblastoma'] * n_hb + [k for k, c in _counts(n_patients - n_hb, OTHER_SHARES).items() for _ in range(c)]
+    subtypes = ['hemangioblastoma'] * n_hb + [k for k, c in _counts(n_patients - n_hb, other_shares).items() for _ in range(c)]
     rng = np.random.default_rng([seed, 0])
     subtypes = [subtypes[i] for i in rng.permutation(n_patients)]
     rows = []
@@ -724,18 +740,22 @@ def _load_cached(root: Path, classes: list[str], name: str) -> Cohort:
 _HB_OUTPUTS = ['patients', 'manifest.csv', 'manifest.json', 'lesions.csv']
 
 def make_hb_cohort(root: str | Path | None = None, seed: int = 0, n_patients: int = 240, n_hb: int = 97,
-                   fov: str = 'posterior_fossa', overwrite: bool = False, progress: bool = True) -> Cohort:
+                   fov: str = 'posterior_fossa', overwrite: bool = False, progress: bool = True,
+                   other_shares: dict | None = None) -> Cohort:
     """The synthetic hemangioblastoma cohort (the paper's setting: 240 posterior-fossa tumours, 97 HB), written as NIfTI
     (`patients/<id>/{t1c,t1,t2,flair,mask}.nii.gz`, int16 images, uint8 masks) with `manifest.csv` (read back by
     `load_manifest`; `image` is the T1c), `lesions.csv` (generator facts) and `params.json`. Deterministic: the same
     arguments give byte-identical files. A second call with the same arguments just loads the cached cohort.
-    `root` defaults to `default_data_dir()/synthetic_hb_s<seed>_n<n>_hb<n_hb>[_head]`."""
-    plan = hb_cohort_plan(seed, n_patients, n_hb)
+    `root` defaults to `default_data_dir()/synthetic_hb_s<seed>_n<n>_hb<n_hb>[_head][_subtypes]`; `other_shares` splits the
+    non-HB patients (default `OTHER_SHARES`; `SUBTYPE_SHARES` for the subtype cohort, which adds high-grade gliomas)."""
+    plan = hb_cohort_plan(seed, n_patients, n_hb, other_shares=other_shares)
     if fov not in MR_FOVS: raise LasclDataError(f"fov={fov!r}: expected one of {list(MR_FOVS)}")
-    name = f'synthetic_hb_s{seed}_n{n_patients}_hb{n_hb}' + ('' if fov == 'posterior_fossa' else f'_{fov}')
+    name = (f'synthetic_hb_s{seed}_n{n_patients}_hb{n_hb}' + ('' if fov == 'posterior_fossa' else f'_{fov}')
+            + ('' if other_shares is None else '_subtypes'))
     root = Path(root) if root is not None else default_data_dir() / name
     params = dict(generator='lascl.synthetic.make_hb_cohort', version=GENERATOR_VERSION, seed=int(seed),
-                  n_patients=int(n_patients), n_hb=int(n_hb), fov=fov)
+                  n_patients=int(n_patients), n_hb=int(n_hb), fov=fov,
+                  **({} if other_shares is None else dict(other_shares={k: float(v) for k, v in other_shares.items()})))
     if _prepare_root(root, params, _HB_OUTPUTS, overwrite): return _load_cached(root, HB_CLASSES, name)
     rows, facts = [], []
     for i, r in tqdm(list(plan.iterrows()), desc='synthetic HB cohort', disable=not progress):
