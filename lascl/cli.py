@@ -10,9 +10,9 @@ import yaml
 from . import __version__
 
 # %% auto #0
-__all__ = ['CommandError', 'LasclWarning', 'load_config', 'check_method', 'make_run_params', 'results_key', 'pseudonymise',
-           'TrainedModel', 'load_trained', 'infer_store', 'preprocess_inputs', 'build_parser', 'cmd_train', 'cmd_infer',
-           'cmd_prepare', 'reproduce_command', 'cmd_reproduce', 'cmd_methods', 'main']
+__all__ = ['EMBEDDED', 'CommandError', 'LasclWarning', 'load_config', 'check_method', 'make_run_params', 'results_key',
+           'pseudonymise', 'TrainedModel', 'load_trained', 'infer_store', 'preprocess_inputs', 'build_parser',
+           'cmd_train', 'cmd_infer', 'cmd_prepare', 'reproduce_command', 'cmd_reproduce', 'cmd_methods', 'main']
 
 # %% ../nbs/32_cli.ipynb #c4136c76
 class CommandError(RuntimeError):
@@ -71,15 +71,18 @@ def make_run_params(config: dict | str | Path | None = None, **overrides):
 # %% ../nbs/32_cli.ipynb #92271fc0
 def _safe(name: str) -> str: return ''.join(c if c.isalnum() or c in '-_' else '_' for c in name)
 
-def results_key(cohort: str, smoke: bool = False) -> str:
-    "Results folder name of a `cohort` parameter: 'hb', 'hb-smoke', a manifest's name (sidecar or file stem), 'figshare'."
-    if cohort in ('hb', 'ct'): return f'{cohort}-smoke' if smoke else cohort
-    p = Path(cohort)
-    if p.suffix.lower() == '.csv':
-        side = p.with_suffix('.json')
+EMBEDDED = ('hb', 'hb-subtypes', 'ct')     # lascl.experiment.EMBEDDED (checked by a test; kept here so that the Snakefile needs no torch)
+
+def results_key(cohort: str, smoke: bool = False, labels: str = 'label') -> str:
+    """Results folder name of a `cohort` parameter: 'hb', 'hb-smoke', 'hb-subtypes', a manifest's name (sidecar or file
+    stem), 'figshare'; followed by '-<labels>' for another label scheme (as `lascl.experiment.cohort_key`)."""
+    if cohort in EMBEDDED: key = f'{cohort}-smoke' if smoke else cohort
+    elif Path(cohort).suffix.lower() == '.csv':
+        p = Path(cohort); side = p.with_suffix('.json')
         name = json.loads(side.read_text()).get('name') if side.is_file() else None
-        return _safe(name or p.stem)
-    return 'figshare'
+        key = _safe(name or p.stem)
+    else: key = 'figshare'
+    return key if labels == 'label' or key.endswith(f'-{labels}') else f'{key}-{labels}'
 
 def pseudonymise(patient_id, salt: str = '') -> str:
     "Deterministic pseudonym of an id: `'patient-' + sha1(salt + id)[:10]`."
@@ -206,16 +209,24 @@ def preprocess_inputs(cohort, model: TrainedModel, progress: bool = True):
                       patient=np.concatenate([np.full(len(p['z']), i, np.int64) for i, p in enumerate(parts)]))
 
 # %% ../nbs/32_cli.ipynb #d50b25d5
+def _flag_type(annotation: str):
+    "argparse `type` of a RunParams annotation string ('int', 'int | None', 'float', 'str')."
+    a = str(annotation)
+    return int if 'int' in a else float if 'float' in a else str
+
 def _add_run_flags(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group('run parameters (override the config file)')
-    g.add_argument('--fold', type=int, help='test fold, 0..n_folds-1')
-    g.add_argument('--method', help="a registered method (see 'lascl methods'), e.g. lascl-plc")
-    g.add_argument('--cohort', help="'hb' or 'ct' (embedded synthetic cohorts), a manifest .csv, or a Figshare folder")
-    g.add_argument('--preset', choices=('default', 'paper', 'smoke'), help='size of the run: default (CPU), paper (GPU), smoke (CI)')
-    g.add_argument('--epochs', type=int, help="encoder epochs (default: the method's)")
-    g.add_argument('--device', help="'auto' (default), 'cpu', 'cuda', 'cuda:1', 'mps'")
-    g.add_argument('--out-dir', help='results root (default: results); the run goes to <out-dir>/<cohort>/<method>/fold<k>/')
-    g.add_argument('--smoke', action='store_true', default=None, help='tiny cohort and settings (CI)')
+    "One flag per `RunParams` field (`--batch-size` for `batch_size`, `--smoke/--no-smoke` for booleans), help from the field."
+    from lascl.experiment import RunParams
+    g = p.add_argument_group('run parameters (override the config file; defaults in brackets)')
+    for f in dataclasses.fields(RunParams):
+        flag, help = '--' + f.name.replace('_', '-'), f"{f.metadata.get('help', '')} [{f.default}]"
+        if str(f.type) == 'bool': g.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=help)
+        else: g.add_argument(flag, type=_flag_type(f.type), default=None, help=help, metavar=f.name.upper())
+
+def _run_flags(args) -> dict:
+    "The RunParams values given on the command line (None where not given)."
+    from lascl.experiment import RunParams
+    return {f.name: getattr(args, f.name) for f in dataclasses.fields(RunParams)}
 
 def build_parser() -> argparse.ArgumentParser:
     "The `lascl` argument parser (one subparser per command)."
@@ -233,7 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
                               'run.yaml holds RunParams fields, e.g.\n  method: lascl-plc\n  cohort: hb\n  preset: default\n  epochs: 12')
     p.add_argument('-c', '--config', metavar='YAML', help='run configuration: a YAML mapping of RunParams fields')
     _add_run_flags(p)
-    p.add_argument('--quiet', action='store_true', help='no progress bars')
+    p.add_argument('--quiet', action='store_true', help='no progress bars (as --no-progress)')
 
     p = sub.add_parser('infer', formatter_class=fmt, help="predict on new patients with a trained run's checkpoint",
                        description="Patient-level predictions with a run's checkpoint.pt and its validation-chosen threshold.\n"
@@ -261,6 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    'folder ($LASCL_DATA, else <repo>/data, else ~/.cache/lascl). The Snakemake grid runs this once\n'
                                    'before its parallel runs.')
     p.add_argument('--cohort', default='hb', help="'hb' (default), 'ct', a manifest .csv, or a Figshare folder")
+    p.add_argument('--labels', default='label', help="label scheme, as RunParams.labels: 'label' (default), a column such as 'subtype', or 'seed4'")
     p.add_argument('--smoke', action='store_true', help='the tiny CI version of an embedded cohort')
     p.add_argument('--preset', default='default', choices=('default', 'paper', 'smoke'), help='sets the crop size of the cache')
     p.add_argument('--image-size', type=int, help="crop size override (as RunParams.image_size)")
@@ -288,9 +300,9 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_train(args) -> int:
     from lascl.experiment import run_experiment
     import pandas as pd
-    params = make_run_params(args.config, fold=args.fold, method=args.method, cohort=args.cohort, preset=args.preset,
-                             epochs=args.epochs, device=args.device, out_dir=args.out_dir, smoke=args.smoke,
-                             progress=False if args.quiet else None)
+    flags = _run_flags(args)
+    if args.quiet: flags['progress'] = False
+    params = make_run_params(args.config, **flags)
     res = run_experiment(params)
     m = res.metrics
     print(f"{m.get('method', params.method)}, fold {params.fold}: test metrics (95% bootstrap CI), {m.get('n_test', '?')} patients")
@@ -330,10 +342,10 @@ def cmd_infer(args) -> int:
 def cmd_prepare(args) -> int:
     from lascl.experiment import RunParams, prepare_data, cohort_key
     for m in args.check_methods: check_method(m)
-    params = RunParams(cohort=args.cohort, smoke=args.smoke, preset=args.preset, image_size=args.image_size,
+    params = RunParams(cohort=args.cohort, labels=args.labels, smoke=args.smoke, preset=args.preset, image_size=args.image_size,
                        n_folds=args.n_folds, seed=args.seed, progress=not args.quiet)
     data = prepare_data(params)
-    key = cohort_key(data.cohort, args.cohort, args.smoke)
+    key = cohort_key(data.cohort, args.cohort, args.smoke, args.labels)
     if args.expect_key and key != args.expect_key:
         raise _bad(f"cohort {args.cohort!r}: its results go to {key!r}, but the workflow expects {args.expect_key!r} "
                    f"(set the workflow's config cohort_key={key})")

@@ -62,12 +62,13 @@ def check_folds(table: pd.DataFrame, group_col: str = 'patient_id') -> None:
     n = table.groupby(group_col)['fold'].nunique()
     if (n > 1).any(): raise LasclDataError(f"folds: patient {n.index[n > 1][0]!r} appears in {n.max()} folds")
 
-def cohort_folds(cohort: Cohort, n_folds: int = 5, seed: int = 0, group_col: str = 'patient_id') -> pd.Series:
-    "The cohort's folds: its `fold` column if complete, else `<root>/folds.csv` (written on first use)."
+def cohort_folds(cohort: Cohort, n_folds: int = 5, seed: int = 0, group_col: str = 'patient_id', tag: str = '') -> pd.Series:
+    """The cohort's folds: its `fold` column if complete, else `<root>/folds-<n>-seed<s><tag>.csv` (written on first use;
+    `tag` names the label scheme, whose classes stratify the folds)."""
     t = cohort.table
     if 'fold' in t and t['fold'].notna().all():
         check_folds(t, group_col); return t['fold'].astype(int)
-    path = Path(cohort.root or '.') / f'folds-{n_folds}-seed{seed}.csv'
+    path = Path(cohort.root or '.') / f'folds-{n_folds}-seed{seed}{tag}.csv'
     if path.exists():
         saved = pd.read_csv(path, dtype={'patient_id': str}).set_index('patient_id')['fold']
         if set(saved.index) == set(t['patient_id']): return t['patient_id'].map(saved).astype(int).rename('fold')

@@ -18,36 +18,45 @@ from .data import (ContrastivePairDataset, ClassBalancedSampler, ClassPureBatchS
 from .train import TrainConfig, fit, save_checkpoint, load_checkpoint
 from .metrics import Threshold, metrics_with_ci, multiclass_metrics_with_ci, auc_score
 from sklearn.metrics import confusion_matrix
-from .methods import MethodConfig, get_method, EncoderTask, PatientHead, PatientHeadTask, MIL_OBJECTIVES
+from .methods import MethodConfig, get_method, EncoderTask, PatientHead, PatientHeadTask, MIL_OBJECTIVES, PRESETS
 
 # %% auto #0
-__all__ = ['SMOKE_HB', 'SMOKE_CT', 'CT_FOV_MM', 'MR_INPLANE_MM', 'RunParams', 'load_cohort', 'cohort_key', 'preprocess_config',
-           'ExperimentData', 'prepare_data', 'bag_loader', 'mil_predict', 'encoder_loader', 'encoder_cache_path',
-           'train_encoder', 'embed_slices', 'patient_bags', 'predict_patients', 'train_patient_head', 'lesion_dice',
-           'write_json', 'run_dir', 'params_record', 'RunResult', 'evaluate_and_write', 'run_experiment']
+__all__ = ['SMOKE_HB', 'SMOKE_CT', 'EMBEDDED', 'CT_FOV_MM', 'MR_INPLANE_MM', 'RunParams', 'load_cohort', 'label_scheme',
+           'relabel', 'cohort_key', 'preprocess_config', 'ExperimentData', 'prepare_data', 'bag_loader', 'mil_predict',
+           'encoder_loader', 'encoder_cache_path', 'train_encoder', 'embed_slices', 'patient_bags', 'predict_patients',
+           'train_patient_head', 'lesion_dice', 'write_json', 'run_dir', 'params_record', 'RunResult',
+           'evaluate_and_write', 'run_experiment']
 
 # %% ../nbs/31_experiment.ipynb #7f6db655
+def _p(default, help: str):
+    "A RunParams field: its default and the help text the command line and the notebook show."
+    return field(default=default, metadata=dict(help=help))
+
 @dataclass
 class RunParams:
-    "Everything that defines one run (the papermill parameters of `run_hb.ipynb`)."
-    fold: int = 0
-    method: str = 'lascl-plc'
-    cohort: str = 'hb'                  # 'hb', 'ct', a manifest CSV, or a Figshare folder
-    preset: str = 'default'             # 'default' (CPU-sized), 'paper' (full size), 'smoke' (CI)
-    epochs: int | None = None           # None: the method's default
-    batch_size: int | None = None
-    image_size: int | None = None
-    seed: int = 0
-    device: str = 'auto'
-    out_dir: str = 'results'
-    smoke: bool = False                 # tiny cohort and settings (CI)
-    n_folds: int = 5
-    val_frac: float = 0.2
-    n_boot: int = 1000
-    progress: bool = True
+    """Everything that defines one run: the papermill parameters of `run_hb.ipynb` (a test checks that cell against these
+    fields), the flags of `lascl train` (made from them) and the run parameters of the Snakemake grid."""
+    fold: int = _p(0, 'test fold, 0..n_folds-1')
+    method: str = _p('lascl-plc', "a registered method (see 'lascl methods')")
+    cohort: str = _p('hb', "'hb', 'hb-subtypes', 'ct' (embedded synthetic cohorts), a manifest .csv, or a Figshare folder")
+    labels: str = _p('label', "the classes: 'label' (the cohort's own), a cohort column such as 'subtype', or 'seed4' "
+                              "(HB, pilocytic astrocytoma, cavernoma, high-grade glioma)")
+    preset: str = _p('default', "'default' (CPU-sized), 'paper' (full size, GPU), 'smoke' (CI)")
+    epochs: int | None = _p(None, "encoder epochs (None: the method's default)")
+    batch_size: int | None = _p(None, "encoder batch size (None: the method's default)")
+    image_size: int | None = _p(None, "crop size in pixels (None: the method's default)")
+    seed: int = _p(0, 'run seed (validation split, initialisation, data order)')
+    device: str = _p('auto', "'auto', 'cpu', 'cuda', 'cuda:1', 'mps'")
+    out_dir: str = _p('results', 'results root: the run goes to <out_dir>/<cohort>/<method>/fold<k>/')
+    smoke: bool = _p(False, 'tiny cohort and settings (CI)')
+    n_folds: int = _p(5, 'patient-level folds')
+    val_frac: float = _p(0.2, 'fraction of the training folds held out as validation patients')
+    n_boot: int = _p(1000, 'bootstrap resamples of the confidence intervals')
+    progress: bool = _p(True, 'progress bars and epoch lines')
 
     def __post_init__(self):
         if self.smoke: self.preset = 'smoke'
+        if self.preset not in PRESETS: raise ValueError(f"preset must be one of {list(PRESETS)}, got {self.preset!r}")
         if not 0 <= self.fold < self.n_folds: raise ValueError(f"fold must be in 0..{self.n_folds - 1}, got {self.fold}")
 
     def method_config(self) -> MethodConfig:
@@ -56,15 +65,21 @@ class RunParams:
 # %% ../nbs/31_experiment.ipynb #6af3141e
 SMOKE_HB = dict(n_patients=30, n_hb=12)
 SMOKE_CT = dict(n_patients=20, n_positive=8)
+EMBEDDED = ('hb', 'hb-subtypes', 'ct')
+
+def _embedded_cohort(spec: str, seed: int, smoke: bool, progress: bool) -> Cohort:
+    from lascl import synthetic
+    root = default_data_dir() / (f'{spec}-smoke' if smoke else spec)
+    if spec == 'ct': return synthetic.make_ct_cohort(root=root, seed=seed, progress=progress, **(SMOKE_CT if smoke else {}))
+    if spec == 'hb': return synthetic.make_hb_cohort(root=root, seed=seed, progress=progress, **(SMOKE_HB if smoke else {}))
+    # the subtype cohort: every subtype, glioma included; the smoke version has 6 patients of each of the 7 subtypes
+    kw = (dict(n_patients=42, n_hb=6, other_shares={k: 1.0 for k in synthetic.SUBTYPE_SHARES}) if smoke
+          else dict(n_patients=240, n_hb=60, other_shares=synthetic.SUBTYPE_SHARES))
+    return synthetic.make_hb_cohort(root=root, seed=seed, progress=progress, **kw)
 
 def load_cohort(spec: str = 'hb', seed: int = 0, smoke: bool = False, progress: bool = True) -> Cohort:
-    "'hb' / 'ct': the embedded synthetic cohorts (generated once into the data folder); a `.csv`: a manifest; a folder: Figshare."
-    if spec in ('hb', 'ct'):
-        from lascl import synthetic
-        kw = (SMOKE_HB if spec == 'hb' else SMOKE_CT) if smoke else {}
-        name = f'{spec}-smoke' if smoke else spec
-        make = synthetic.make_hb_cohort if spec == 'hb' else synthetic.make_ct_cohort
-        return make(root=default_data_dir() / name, seed=seed, progress=progress, **kw)
+    "`EMBEDDED` names: the synthetic cohorts (generated once into the data folder); a `.csv`: a manifest; a folder: Figshare."
+    if spec in EMBEDDED: return _embedded_cohort(spec, seed, smoke, progress)
     p = Path(spec)
     if p.suffix.lower() == '.csv':
         from lascl.io import load_manifest
@@ -72,12 +87,46 @@ def load_cohort(spec: str = 'hb', seed: int = 0, smoke: bool = False, progress: 
     if p.is_dir() or p.suffix.lower() == '.zip':
         from lascl.io import read_figshare
         return read_figshare(p)
-    raise LasclDataError(f"cohort {spec!r}: expected 'hb', 'ct', a manifest .csv or a Figshare folder/zip, and {p} does not exist")
+    raise LasclDataError(f"cohort {spec!r}: expected one of {EMBEDDED}, a manifest .csv or a Figshare folder/zip, and {p} does not exist")
 
-def cohort_key(cohort: Cohort, spec: str | None = None, smoke: bool = False) -> str:
-    "The folder name of a cohort's results: 'hb', 'hb-smoke', 'ct' for the embedded cohorts, else the cohort's name."
-    if spec in ('hb', 'ct'): return f'{spec}-smoke' if smoke else spec
-    return ''.join(c if c.isalnum() or c in '-_' else '_' for c in cohort.name)
+def label_scheme(labels: str) -> tuple[str, tuple[str, ...] | None]:
+    "The cohort column and the classes (in order; None: every value present) of a `RunParams.labels` name."
+    if labels == 'seed4':
+        from lascl.synthetic import SEED4_SUBTYPES
+        return 'subtype', SEED4_SUBTYPES
+    return labels, None
+
+def relabel(cohort: Cohort, labels: str = 'label') -> Cohort:
+    """The cohort with the classes of `labels` (see `RunParams.labels`): codes 0..K-1 in the scheme's order (the
+    embedded subtypes in `SUBTYPES` order, other values sorted). Patients outside a scheme's classes are left out of
+    the task, with a warning that counts them; a patient without a value is an error naming the row."""
+    if labels == 'label': return cohort
+    import warnings
+    column, classes = label_scheme(labels)
+    t = cohort.table
+    if column not in t: raise LasclDataError(f"labels={labels!r}: cohort {cohort.name!r} has no column {column!r} (columns: {list(t.columns)})")
+    v = t[column]
+    if v.isna().any():
+        i = int(np.flatnonzero(v.isna().to_numpy())[0])
+        raise LasclDataError(f"labels={labels!r}: cohort {cohort.name!r} row {i} (patient {t['patient_id'].iloc[i]!r}) has no {column!r}")
+    v = v.astype(str)
+    if classes is None:
+        from lascl.synthetic import SUBTYPES
+        present = set(v)
+        classes = tuple(s for s in SUBTYPES if s in present) + tuple(sorted(present - set(SUBTYPES)))
+    keep = v.isin(classes).to_numpy()
+    if not keep.all():
+        left = v[~keep].value_counts().to_dict()
+        warnings.warn(f"labels={labels!r}: {int((~keep).sum())} of {len(t)} patients of cohort {cohort.name!r} are not in the classes "
+                      f"{list(classes)} and are left out of this task: {left}")
+    table = t[keep].copy(); table['label'] = v[keep].map({c: k for k, c in enumerate(classes)}).astype(int).to_numpy()
+    return Cohort(f'{cohort.name}-{labels}', table, list(classes), cohort.root, cohort.reader)
+
+def cohort_key(cohort: Cohort, spec: str | None = None, smoke: bool = False, labels: str = 'label') -> str:
+    "The folder name of a cohort's results: 'hb', 'hb-smoke', 'ct' ... for the embedded cohorts, else the cohort's name; + '-<labels>'."
+    if spec in EMBEDDED: key = f'{spec}-smoke' if smoke else spec
+    else: key = ''.join(c if c.isalnum() or c in '-_' else '_' for c in cohort.name)
+    return key if labels == 'label' or key.endswith(f'-{labels}') else f'{key}-{labels}'
 
 CT_FOV_MM = 224.0    # in-plane field of view of a CT crop: an adult brain with a margin
 MR_INPLANE_MM = 1.0  # MRI slices are resampled in-plane to 1 mm: a 64-pixel lesion-centred crop spans 64 mm
@@ -106,9 +155,9 @@ class ExperimentData:
 def prepare_data(params: RunParams, cfg: MethodConfig | None = None) -> ExperimentData:
     "Load the cohort, build or read its preprocessed cache, attach the saved folds and split out the run's fold."
     cfg = cfg or params.method_config()
-    cohort = load_cohort(params.cohort, smoke=params.smoke, progress=params.progress)   # one cohort, whatever the run seed
+    cohort = relabel(load_cohort(params.cohort, smoke=params.smoke, progress=params.progress), params.labels)   # one cohort, whatever the run seed
     store = build_cache(cohort, preprocess_config(cohort, cfg), progress=params.progress)
-    folds = cohort_folds(cohort, params.n_folds, seed=0)
+    folds = cohort_folds(cohort, params.n_folds, seed=0, tag='' if params.labels == 'label' else f'-{params.labels}')
     store.patients['fold'] = store.patients['patient_id'].map(dict(zip(cohort.table['patient_id'], folds))).astype(int)
     split = split_fold(store.patients, params.fold, params.val_frac, seed=params.seed)
     return ExperimentData(cohort, store, split)
@@ -166,7 +215,7 @@ def encoder_cache_path(params: RunParams, data: ExperimentData, cfg: MethodConfi
     key = hashlib.sha1(json.dumps(dict(enc=cfg.hash(encoder_only=True), fold=params.fold, seed=params.seed,
                                        val_frac=params.val_frac, store=len(data.store), train=data.split.train.tolist()),
                                   sort_keys=True).encode()).hexdigest()[:16]
-    return Path(params.out_dir) / cohort_key(data.cohort, params.cohort, params.smoke) / '_encoders' / f'{key}.pt'
+    return Path(params.out_dir) / cohort_key(data.cohort, params.cohort, params.smoke, params.labels) / '_encoders' / f'{key}.pt'
 
 def train_encoder(params: RunParams, data: ExperimentData, cfg: MethodConfig) -> tuple[EncoderTask, pd.DataFrame]:
     "Stage 1 (or read the cached encoder with the same settings): the trained task and its history."
@@ -277,7 +326,7 @@ def write_json(obj, path: Path) -> None:
     tmp = path.with_name(f'.{path.name}.tmp'); tmp.write_text(json.dumps(obj, indent=2, default=_json)); os.replace(tmp, path)
 
 def run_dir(params: RunParams, cohort: Cohort) -> Path:
-    return Path(params.out_dir) / cohort_key(cohort, params.cohort, params.smoke) / params.method / f'fold{params.fold}'
+    return Path(params.out_dir) / cohort_key(cohort, params.cohort, params.smoke, params.labels) / params.method / f'fold{params.fold}'
 
 def params_record(params: RunParams, cfg: MethodConfig) -> dict:
     "Every parameter of the run plus the method's settings and their hash (what `params.json` holds)."
@@ -317,7 +366,7 @@ def evaluate_and_write(params: RunParams, data: ExperimentData, cfg: MethodConfi
     ids = st.patients['patient_id'].to_numpy()
     predictions = pd.DataFrame(dict(patient_id=ids[sp.test], label=y_test, **({'probability': P_test[:, 1]} if K == 2 else {}),
                                     prediction=pred, fold=params.fold, **{f'p_{c}': P_test[:, k] for k, c in enumerate(st.classes)}))
-    metrics = dict(method=cfg.name, fold=params.fold, group=cfg.group, cohort=cohort_key(data.cohort, params.cohort, params.smoke),
+    metrics = dict(method=cfg.name, fold=params.fold, group=cfg.group, cohort=cohort_key(data.cohort, params.cohort, params.smoke, params.labels),
                    classes=list(st.classes), test={k: dict(value=v.value, lo=v.lo, hi=v.hi) for k, v in ci.items()},
                    confusion=confusion_matrix(y_test, pred, labels=np.arange(K)).tolist(),
                    val=dict(auc=auc_score(y_val, P_val), n=len(sp.val)),
