@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from .core import LasclDataError
-from .metrics import CI, metrics_with_ci, delong_test, tidy_metrics, summarise_folds
+from .metrics import CI, metrics_with_ci, multiclass_metrics_with_ci, delong_test, tidy_metrics, summarise_folds
 from . import plots
 from .plots import (style_rc, plot_roc_folds, plot_pr_folds, plot_confusion, embed_2d,
                          plot_embedding, plot_overlay, plot_slice_attention, plot_calibration, plot_history)
@@ -22,11 +22,11 @@ from .plots import (style_rc, plot_roc_folds, plot_pr_folds, plot_confusion, emb
 # %% auto #0
 __all__ = ['MAIN_METHODS', 'ABLATION_METHODS', 'REFERENCE_METHOD', 'REQUIRED_FILES', 'PREDICTION_COLUMNS', 'EMBEDDING_KEYS',
            'THRESHOLD_METRICS', 'TABLE_METRICS', 'METRIC_LABELS', 'DEFAULT_CLASSES', 'FOLDS_COL', 'POOLED_COL',
-           'order_methods', 'load_run', 'Results', 'load_results', 'make_fake_results', 'pooled_metrics', 'format_ci',
-           'main_table', 'holm', 'delong_table', 'ablation_table', 'per_fold_table', 'write_table', 'figure_roc',
-           'figure_pr', 'figure_confusion', 'figure_calibration', 'figure_history', 'figure_embeddings', 'dice_score',
-           'figure_segmentation', 'figure_attention', 'figure_augmentations', 'git_commit', 'machine_info',
-           'write_figures_readme']
+           'CLASS_TABLE_METRICS', 'order_methods', 'load_run', 'Results', 'load_results', 'make_fake_results',
+           'pooled_metrics', 'format_ci', 'main_table', 'holm', 'delong_table', 'ablation_table', 'per_fold_table',
+           'class_table', 'write_table', 'figure_roc', 'figure_pr', 'figure_confusion', 'figure_calibration',
+           'figure_history', 'figure_embeddings', 'dice_score', 'figure_segmentation', 'figure_attention',
+           'figure_augmentations', 'git_commit', 'machine_info', 'write_figures_readme']
 
 # %% ../nbs/33_report.ipynb #11d07ea8
 MAIN_METHODS = ('supervised', 'simclr', 'supcon', 'moco', 'lascl', 'lascl-plc')
@@ -40,7 +40,8 @@ THRESHOLD_METRICS = ('accuracy', 'balanced_accuracy', 'sensitivity', 'specificit
 TABLE_METRICS = ('accuracy', 'sensitivity', 'specificity', 'f1', 'roc_auc')
 METRIC_LABELS = {'accuracy': 'Accuracy', 'balanced_accuracy': 'Balanced accuracy', 'sensitivity': 'Sensitivity',
                  'specificity': 'Specificity', 'precision': 'Precision', 'f1': 'F1', 'roc_auc': 'AUC',
-                 'average_precision': 'AP', 'brier': 'Brier', 'ece': 'ECE', 'seg_dice': 'Dice'}
+                 'average_precision': 'AP', 'brier': 'Brier', 'ece': 'ECE', 'seg_dice': 'Dice', 'macro_f1': 'Macro F1',
+                 'macro_auc': 'Macro AUC'}
 DEFAULT_CLASSES = {'hb': ['other', 'HB']}
 FOLDS_COL, POOLED_COL = 'mean ± sd (folds)', 'pooled (95% CI)'
 
@@ -425,6 +426,39 @@ def per_fold_table(results: Results, metric: str = 'roc_auc', methods: Sequence[
     df.attrs['caption'] = (f'{METRIC_LABELS.get(metric, metric)} per fold ({results.cohort}): test value (with the per-fold '
                            f'patient-bootstrap 95% CI where the runner stored one), and mean ± sd over folds.')
     return df
+
+# %% ../nbs/33_report.ipynb #5f44d52e
+CLASS_TABLE_METRICS = ('accuracy', 'balanced_accuracy', 'macro_f1', 'macro_auc', 'brier')
+
+def class_table(results_dir: str | Path, cohort: str, methods: Sequence[str] | None = None,
+                metrics: Sequence[str] = CLASS_TABLE_METRICS, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
+    """K-class results of `<results_dir>/<cohort>/<method>/fold<k>/`: one row per method, the mean ± sd over folds of
+    `metrics` and the pooled macro AUC (95% CI) over every fold's test patients."""
+    root = Path(results_dir) / cohort
+    runs = sorted(p for p in root.glob('*/fold*') if (p / 'metrics.json').is_file() and not p.parent.name.startswith('_'))
+    if not runs: raise LasclDataError(f"class_table: no runs (<method>/fold<k>/metrics.json) under {root}")
+    tidy, preds, classes = [], {}, None
+    for r in runs:
+        m = _read_json(r / 'metrics.json'); method = r.parent.name
+        if methods is not None and method not in methods: continue
+        if classes is None: classes = m.get('classes')
+        if m.get('classes') != classes: raise LasclDataError(f"{r / 'metrics.json'}: classes {m.get('classes')} differ from {classes}")
+        tidy.append(tidy_metrics(method, m['fold'], {k: (v['value'], v['lo'], v['hi']) for k, v in m['test'].items()}))
+        preds.setdefault(method, []).append(pd.read_csv(r / 'predictions.csv', dtype={'patient_id': str}))
+    missing = [k for k in metrics if not any(k in set(t.metric) for t in tidy)]
+    if missing: raise LasclDataError(f"class_table: the runs under {root} have no metric(s) {missing} (K-class runs write {CLASS_TABLE_METRICS})")
+    s = summarise_folds(pd.concat(tidy, ignore_index=True))
+    table = s[s.metric.isin(metrics)].pivot(index='method', columns='metric', values='mean ± sd')[list(metrics)]
+    table.columns = [METRIC_LABELS.get(c, c) for c in table.columns]
+    pooled = {}
+    for method, ps in preds.items():
+        d = pd.concat(ps, ignore_index=True)
+        ci = multiclass_metrics_with_ci(d['label'].to_numpy(), d[[f'p_{c}' for c in classes]].to_numpy(), classes, n_boot=n_boot, seed=seed)
+        pooled[method] = format_ci(*ci['macro_auc'])
+    table.insert(0, 'macro AUC pooled (95% CI)', pd.Series(pooled))
+    table.insert(0, 'folds', s[s.metric == metrics[0]].set_index('method')['n_folds'])
+    order = [m for m in order_methods(list(table.index)) if methods is None or m in methods]
+    return table.loc[order]
 
 # %% ../nbs/33_report.ipynb #a5351238
 def _flat_columns(df: pd.DataFrame) -> pd.DataFrame:
