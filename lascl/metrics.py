@@ -25,8 +25,9 @@ class LasclMetricWarning(UserWarning):
 __all__ = ['BINARY_METRICS', 'MULTICLASS_METRICS', 'THRESHOLD_RULES', 'THRESHOLD_SOURCES', 'TIDY_COLUMNS', 'LasclMetricWarning',
            'check_binary', 'binary_metrics_batch', 'binary_metrics', 'multiclass_metrics', 'auc_score', 'CI',
            'bootstrap_indices', 'metrics_with_ci', 'bootstrap_ci', 'multiclass_metrics_with_ci', 'DeLongResult',
-           'delong_components', 'delong_cov', 'delong_test', 'delong_ci', 'threshold_candidates', 'choose_threshold',
-           'Threshold', 'apply_threshold', 'tidy_metrics', 'summarise_folds']
+           'delong_components', 'delong_cov', 'delong_test', 'delong_ci', 'PairedResult', 'paired_bootstrap_test',
+           'threshold_candidates', 'choose_threshold', 'Threshold', 'apply_threshold', 'tidy_metrics',
+           'summarise_folds']
 
 # %% ../nbs/20_metrics.ipynb #3ba6485d
 def check_binary(y_true, y_prob) -> tuple[np.ndarray, np.ndarray]:
@@ -330,6 +331,33 @@ def delong_ci(y_true, prob, alpha: float = 0.05) -> CI:
     auc, s = delong_cov(y_true, prob)
     half = norm.ppf(1 - alpha / 2) * np.sqrt(s[0, 0])
     return CI(float(auc[0]), float(max(auc[0] - half, 0.0)), float(min(auc[0] + half, 1.0)))
+
+# %% ../nbs/20_metrics.ipynb #60281a21
+class PairedResult(NamedTuple):
+    "Two methods' values of one metric on the same patients, their difference with its CI, and a two-sided p-value."
+    value_a: float
+    value_b: float
+    diff: float
+    lo: float
+    hi: float
+    p: float
+
+def paired_bootstrap_test(y_true, proba_a, proba_b, metric: str = 'macro_auc', n_boot: int = 2000, alpha: float = 0.05,
+                          seed: int = 0, stratified: bool = True) -> PairedResult:
+    "Paired patient bootstrap of `metric` (a `MULTICLASS_METRICS` name) between `proba_a` and `proba_b` `(N, K)` on the same patients."
+    y, A = _check_proba(y_true, proba_a, 'paired_bootstrap_test'); _, B = _check_proba(y_true, proba_b, 'paired_bootstrap_test')
+    if A.shape != B.shape: raise LasclDataError(f"paired_bootstrap_test: proba_a {A.shape} and proba_b {B.shape} differ; expected the same patients and classes")
+    if metric not in MULTICLASS_METRICS: raise LasclDataError(f"paired_bootstrap_test: metric {metric!r}; expected one of {MULTICLASS_METRICS}")
+    names = [str(k) for k in range(A.shape[1])]
+    va, vb = (float(_multiclass_batch(y[None], P[None], names)[metric][0]) for P in (A, B))
+    idx = bootstrap_indices(y, n_boot, seed, stratified)
+    d = np.concatenate([_multiclass_batch(y[idx[s]], A[idx[s]], names)[metric] - _multiclass_batch(y[idx[s]], B[idx[s]], names)[metric]
+                        for s in _chunks(n_boot, len(y) * A.shape[1])])
+    d = d[np.isfinite(d)]
+    if not len(d): return PairedResult(va, vb, va - vb, np.nan, np.nan, np.nan)
+    lo, hi = np.percentile(d, [100 * alpha / 2, 100 * (1 - alpha / 2)])
+    p = min(1.0, 2 * min((d <= 0).mean(), (d >= 0).mean()))
+    return PairedResult(va, vb, va - vb, float(lo), float(hi), float(p))
 
 # %% ../nbs/20_metrics.ipynb #854952dc
 THRESHOLD_RULES = ('youden', 'f1', 'sensitivity', 'specificity')
