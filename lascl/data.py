@@ -16,30 +16,9 @@ from .core import LasclDataError, Cohort
 from .preprocess import SliceStore
 
 # %% auto #0
-__all__ = ['toy_store', 'make_folds', 'check_folds', 'cohort_folds', 'FoldSplit', 'split_fold', 'encode_sex', 'SliceDataset',
+__all__ = ['make_folds', 'check_folds', 'cohort_folds', 'FoldSplit', 'split_fold', 'encode_sex', 'SliceDataset',
            'ContrastivePairDataset', 'PatientBagDataset', 'collate_bags', 'ClassPureBatchSampler',
            'ClassBalancedSampler', 'PatientBatchSampler']
-
-# %% ../nbs/04_data.ipynb #26284605
-def toy_store(n_patients: int = 12, slices: tuple[int, int] = (2, 5), size: int = 32, n_classes: int = 2,
-              seed: int = 0) -> SliceStore:
-    "A random `SliceStore` with a bright disc lesion whose size depends on the class (for tests and demos)."
-    rng = np.random.default_rng(seed)
-    labels = np.arange(n_patients) % n_classes
-    counts = rng.integers(slices[0], slices[1] + 1, n_patients)
-    yy, xx = np.mgrid[:size, :size]
-    images, masks, patient, z = [], [], [], []
-    for p, (lab, k) in enumerate(zip(labels, counts)):
-        for s in range(k):
-            cy, cx = rng.integers(size // 4, 3 * size // 4, 2)
-            lesion = (yy - cy) ** 2 + (xx - cx) ** 2 <= (2 + 2 * lab + s % 2) ** 2
-            images.append((rng.normal(0, 1, (size, size)) + 2.0 * lesion).astype(np.float32))
-            masks.append(lesion.astype(np.uint8)); patient.append(p); z.append(s)
-    patients = pd.DataFrame(dict(patient_id=[f'P{p:03d}' for p in range(n_patients)], label=labels,
-                                 age=np.where(rng.random(n_patients) < 0.1, np.nan, rng.normal(40 + 5 * labels, 10).round()),
-                                 sex=rng.choice(['F', 'M'], n_patients), image=[f'P{p:03d}.nii.gz' for p in range(n_patients)]))
-    return SliceStore(images=np.stack(images), masks=np.stack(masks), patient=np.array(patient, np.int64),
-                      z=np.array(z, np.int64), patients=patients, classes=[f'class{c}' for c in range(n_classes)])
 
 # %% ../nbs/04_data.ipynb #1175a188
 def make_folds(table: pd.DataFrame, n_folds: int = 5, seed: int = 0, label_col: str = 'label',

@@ -332,7 +332,7 @@ def delong_ci(y_true, prob, alpha: float = 0.05) -> CI:
     half = norm.ppf(1 - alpha / 2) * np.sqrt(s[0, 0])
     return CI(float(auc[0]), float(max(auc[0] - half, 0.0)), float(min(auc[0] + half, 1.0)))
 
-# %% ../nbs/20_metrics.ipynb #60281a21
+# %% ../nbs/20_metrics.ipynb #5377281c
 class PairedResult(NamedTuple):
     "Two methods' values of one metric on the same patients, their difference with its CI, and a two-sided p-value."
     value_a: float

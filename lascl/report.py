@@ -22,11 +22,11 @@ from .plots import (style_rc, plot_roc_folds, plot_pr_folds, plot_confusion, emb
 # %% auto #0
 __all__ = ['MAIN_METHODS', 'ABLATION_METHODS', 'REFERENCE_METHOD', 'REQUIRED_FILES', 'PREDICTION_COLUMNS', 'EMBEDDING_KEYS',
            'THRESHOLD_METRICS', 'TABLE_METRICS', 'METRIC_LABELS', 'DEFAULT_CLASSES', 'FOLDS_COL', 'POOLED_COL',
-           'CLASS_TABLE_METRICS', 'order_methods', 'load_run', 'Results', 'load_results', 'make_fake_results',
-           'pooled_metrics', 'format_ci', 'main_table', 'holm', 'delong_table', 'ablation_table', 'per_fold_table',
-           'class_table', 'write_table', 'figure_roc', 'figure_pr', 'figure_confusion', 'figure_calibration',
-           'figure_history', 'figure_embeddings', 'dice_score', 'figure_segmentation', 'figure_attention',
-           'figure_augmentations', 'git_commit', 'machine_info', 'write_figures_readme']
+           'CLASS_TABLE_METRICS', 'order_methods', 'load_run', 'Results', 'load_results', 'pooled_metrics', 'format_ci',
+           'main_table', 'holm', 'delong_table', 'ablation_table', 'per_fold_table', 'class_table', 'write_table',
+           'figure_roc', 'figure_pr', 'figure_confusion', 'figure_calibration', 'figure_history', 'figure_embeddings',
+           'dice_score', 'figure_segmentation', 'figure_attention', 'figure_augmentations', 'git_commit',
+           'machine_info', 'write_figures_readme']
 
 # %% ../nbs/33_report.ipynb #11d07ea8
 MAIN_METHODS = ('supervised', 'simclr', 'supcon', 'moco', 'lascl', 'lascl-plc')
@@ -236,66 +236,6 @@ def load_results(results_dir: str | Path, cohort: str, classes: Sequence[str] | 
     return Results(cohort, root, pd.concat(tidy, ignore_index=True),
                    predictions[pred_cols + [c for c in predictions.columns if c not in pred_cols]],
                    params, pd.DataFrame(runs), list(classes))
-
-# %% ../nbs/33_report.ipynb #de928da7
-def _disc_examples(rng, n: int, size: int = 48, seg_quality: float = 1.0) -> dict[str, np.ndarray]:
-    "Toy slices: a noisy disc with a bright round lesion, its mask and a noisy lesion probability."
-    yy, xx = np.mgrid[:size, :size]; c = (size - 1) / 2
-    img, msk, prob = [], [], []
-    for _ in range(n):
-        ly, lx = c + rng.uniform(-8, 8, 2); r = rng.uniform(4, 8)
-        m = ((yy - ly) ** 2 + (xx - lx) ** 2 < r ** 2)
-        brain = ((yy - c) ** 2 + (xx - c) ** 2 < (0.42 * size) ** 2)
-        img.append((0.4 * brain + 0.5 * m + 0.05 * rng.normal(size=(size, size))).astype(np.float32))
-        msk.append(m.astype(np.uint8))
-        logit = seg_quality * (4 * m - 2) + rng.normal(scale=1.0, size=(size, size))
-        prob.append((1 / (1 + np.exp(-logit))).astype(np.float32))
-    return dict(image=np.stack(img), mask=np.stack(msk), seg_prob=np.stack(prob))
-
-def make_fake_results(results_dir: str | Path, cohort: str = 'hb',
-                      separation: Mapping[str, float] | None = None, n_folds: int = 2, n_patients: int = 60,
-                      n_boot: int = 200, seed: int = 0, examples: bool = True) -> Path:
-    "Write a seeded fake results tree `results_dir/cohort/<method>/fold<k>/` (test fixture); returns its root."
-    separation = dict(separation or {'supervised': 0.3, 'lascl-plc': 1.2, 'lascl-plc-noseg': 0.8})
-    rng = np.random.default_rng(seed)
-    pid = np.array([f'P{i:03d}' for i in range(n_patients)])
-    label = (rng.random(n_patients) < 0.4).astype(int)
-    label[:2], label[2:4] = 1, 0                                        # both classes, whatever the seed
-    fold_of = rng.permutation(np.arange(n_patients) % n_folds)
-    age = np.round(rng.normal(40 + 8 * label, 12), 1)
-    root = Path(results_dir) / cohort
-    for mi, (method, sep) in enumerate(separation.items()):
-        noise = rng.normal(size=n_patients)
-        prob = 1 / (1 + np.exp(-(sep * (2 * label - 1) + noise)))
-        emb_all = rng.normal(size=(n_patients, 8)) + 2 * sep * label[:, None] * np.eye(8)[:2].sum(0)
-        group = 'ablation' if method in ABLATION_METHODS else 'main'
-        for k in range(n_folds):
-            d = root / method / f'fold{k}'; d.mkdir(parents=True, exist_ok=True)
-            test = fold_of == k
-            thr = 0.4 + 0.2 * k / max(n_folds - 1, 1)                  # a different threshold per fold
-            pred = (prob[test] >= thr).astype(int)
-            params = dict(method=method, fold=k, cohort=cohort, seed=seed, epochs=2, classes=DEFAULT_CLASSES.get(cohort, ['negative', 'positive']))
-            params['params_hash'] = hashlib.sha1(json.dumps(params, sort_keys=True).encode()).hexdigest()[:12]
-            (d / 'params.json').write_text(json.dumps(params, indent=1))
-            ci = metrics_with_ci(label[test], prob[test], thr, n_boot=n_boot, seed=seed)
-            seg = 'noseg' not in method and method.startswith('lascl')
-            metrics = dict(test={n: dict(value=c.value, lo=c.lo, hi=c.hi) for n, c in ci.items()},
-                           threshold=dict(value=thr, rule='youden'), val={'roc_auc': 0.8},
-                           seg_dice=float(0.6 + 0.1 * rng.random()) if seg else None,
-                           runtime_s=float(10 + mi + k), method=method, fold=k, group=group)
-            (d / 'metrics.json').write_text(json.dumps(metrics, indent=1))
-            pd.DataFrame(dict(patient_id=pid[test], label=label[test], probability=prob[test], prediction=pred,
-                              fold=k)).to_csv(d / 'predictions.csv', index=False)
-            pd.DataFrame(dict(epoch=np.arange(1, 4), train_loss=[1.0, 0.7, 0.5], val_loss=[1.1, 0.8, 0.75])).to_csv(d / 'history.csv', index=False)
-            split = np.where(test, 'test', np.where(rng.random(n_patients) < 0.2, 'val', 'train'))
-            pred_all = np.where(test, (prob >= thr).astype(int), -1)
-            np.savez(d / 'embeddings.npz', emb=emb_all.astype(np.float32), patient_id=pid, label=label, split=split, pred=pred_all)
-            if examples and seg:
-                ex_pid = np.repeat(pid[test][:2], 3)
-                ex = _disc_examples(rng, len(ex_pid), seg_quality=1.5)
-                np.savez(d / 'examples.npz', **ex, attention=rng.dirichlet(np.ones(len(ex_pid))).astype(np.float32),
-                         patient_id=ex_pid, z=np.tile(np.arange(10, 13), 2))
-    return root
 
 # %% ../nbs/33_report.ipynb #697aa006
 def pooled_metrics(results: Results, method: str, n_boot: int = 1000, alpha: float = 0.05, seed: int = 0) -> dict[str, CI]:
