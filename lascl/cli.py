@@ -10,9 +10,9 @@ import yaml
 from . import __version__
 
 # %% auto #0
-__all__ = ['EMBEDDED', 'CommandError', 'LasclWarning', 'load_config', 'check_method', 'make_run_params', 'results_key',
-           'pseudonymise', 'TrainedModel', 'load_trained', 'infer_store', 'preprocess_inputs', 'build_parser',
-           'cmd_train', 'cmd_infer', 'cmd_prepare', 'reproduce_command', 'cmd_reproduce', 'cmd_methods', 'main']
+__all__ = ['CommandError', 'LasclWarning', 'load_config', 'check_method', 'make_run_params', 'pseudonymise', 'TrainedModel',
+           'load_trained', 'infer_store', 'preprocess_inputs', 'build_parser', 'cmd_train', 'cmd_infer', 'cmd_prepare',
+           'reproduce_command', 'cmd_reproduce', 'cmd_methods', 'main']
 
 # %% ../nbs/32_cli.ipynb #c4136c76
 class CommandError(RuntimeError):
@@ -69,21 +69,6 @@ def make_run_params(config: dict | str | Path | None = None, **overrides):
     except ValueError as e: raise _bad(f"{where}: {e}") from e
 
 # %% ../nbs/32_cli.ipynb #92271fc0
-def _safe(name: str) -> str: return ''.join(c if c.isalnum() or c in '-_' else '_' for c in name)
-
-EMBEDDED = ('hb', 'hb-subtypes', 'ct')     # lascl.experiment.EMBEDDED (checked by a test; kept here so that the Snakefile needs no torch)
-
-def results_key(cohort: str, smoke: bool = False, labels: str = 'label') -> str:
-    """Results folder name of a `cohort` parameter: 'hb', 'hb-smoke', 'hb-subtypes', a manifest's name (sidecar or file
-    stem), 'figshare'; followed by '-<labels>' for another label scheme (as `lascl.experiment.cohort_key`)."""
-    if cohort in EMBEDDED: key = f'{cohort}-smoke' if smoke else cohort
-    elif Path(cohort).suffix.lower() == '.csv':
-        p = Path(cohort); side = p.with_suffix('.json')
-        name = json.loads(side.read_text()).get('name') if side.is_file() else None
-        key = _safe(name or p.stem)
-    else: key = 'figshare'
-    return key if labels == 'label' or key.endswith(f'-{labels}') else f'{key}-{labels}'
-
 def pseudonymise(patient_id, salt: str = '') -> str:
     "Deterministic pseudonym of an id: `'patient-' + sha1(salt + id)[:10]`."
     return 'patient-' + hashlib.sha1((str(salt) + str(patient_id)).encode()).hexdigest()[:10]
@@ -92,7 +77,7 @@ def pseudonymise(patient_id, salt: str = '') -> str:
 @dataclasses.dataclass
 class TrainedModel:
     "A run's trained encoder and patient head, ready for inference."
-    task: object          # lascl.methods.EncoderTask
+    task: object          # a stage-1 task (lascl.methods.EncoderTask)
     head: object          # lascl.methods.PatientHead
     cfg: object           # lascl.methods.MethodConfig
     threshold: float
@@ -120,7 +105,7 @@ def load_trained(checkpoint: str | Path, device: str = 'cpu', preset: str | None
     "Rebuild the encoder task and patient head of a run's `checkpoint.pt` (read with `weights_only=True`)."
     from lascl.core import get_device
     from lascl.train import load_checkpoint
-    from lascl.methods import EncoderTask, PatientHead
+    from lascl.methods import make_task, PatientHead
     path = Path(checkpoint)
     if not path.is_file(): raise _bad(f"checkpoint {path}: file not found (a run writes results/<cohort>/<method>/fold<k>/checkpoint.pt)")
     try: ck = load_checkpoint(path)
@@ -129,7 +114,7 @@ def load_trained(checkpoint: str | Path, device: str = 'cpu', preset: str | None
     if missing: raise _bad(f"checkpoint {path}: lacks {missing}; expected a run's checkpoint.pt with encoder, head, threshold, method")
     cfg = _method_config(ck, path, preset)
     n_classes = len(ck['classes']) if ck.get('classes') else _n_classes(ck['head'])
-    task = EncoderTask(cfg, n_classes=n_classes)
+    task = make_task(cfg, n_classes=n_classes)
     task.load_state_dict(ck['encoder'])
     head = PatientHead(task.num_features, n_classes, cfg.pooling, cfg.metadata, cfg.head_hidden)
     head.load_state_dict(ck['head'])
@@ -279,7 +264,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--n-folds', type=int, default=5, help='patient-level folds (default 5)')
     p.add_argument('--seed', type=int, default=0, help='run seed: picks the validation split of the summary (the embedded cohorts are always generated with seed 0, so every run sees the same patients)')
     p.add_argument('--output', metavar='JSON', help='write a summary of the prepared cohort here (the workflow\'s sentinel)')
-    p.add_argument('--expect-key', help=argparse.SUPPRESS)
     p.add_argument('--check-methods', nargs='*', default=(), metavar='METHOD', help='fail early if any of these methods is not registered')
     p.add_argument('--quiet', action='store_true', help='no progress bars')
 
@@ -315,8 +299,8 @@ def cmd_train(args) -> int:
 def _checkpoint_of(args) -> Path:
     if args.checkpoint: return Path(args.checkpoint)
     if not args.config: raise _bad("infer: give --checkpoint PT, or -c YAML naming the run (cohort, method, fold, out_dir)")
-    p = make_run_params(args.config)
-    return Path(p.out_dir) / results_key(p.cohort, p.smoke) / p.method / f'fold{p.fold}' / 'checkpoint.pt'
+    from lascl.experiment import Run
+    return Run(make_run_params(args.config)).out / 'checkpoint.pt'
 
 def cmd_infer(args) -> int:
     import pandas as pd
@@ -340,15 +324,11 @@ def cmd_infer(args) -> int:
     return 0
 
 def cmd_prepare(args) -> int:
-    from lascl.experiment import RunParams, prepare_data, cohort_key
+    from lascl.experiment import RunParams, Run
     for m in args.check_methods: check_method(m)
     params = RunParams(cohort=args.cohort, labels=args.labels, smoke=args.smoke, preset=args.preset, image_size=args.image_size,
                        n_folds=args.n_folds, seed=args.seed, progress=not args.quiet)
-    data = prepare_data(params)
-    key = cohort_key(data.cohort, args.cohort, args.smoke, args.labels)
-    if args.expect_key and key != args.expect_key:
-        raise _bad(f"cohort {args.cohort!r}: its results go to {key!r}, but the workflow expects {args.expect_key!r} "
-                   f"(set the workflow's config cohort_key={key})")
+    run = Run(params); data, key = run.prepare(), run.key
     from lascl.core import default_data_dir
     summary = dict(cohort=args.cohort, cohort_key=key, smoke=args.smoke, preset=params.preset, n_patients=len(data.cohort),
                    n_slices=len(data.store), classes=data.store.classes, n_folds=args.n_folds, data_dir=str(default_data_dir()),

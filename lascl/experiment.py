@@ -18,14 +18,13 @@ from .data import (ContrastivePairDataset, ClassBalancedSampler, ClassPureBatchS
 from .train import TrainConfig, fit, save_checkpoint, load_checkpoint
 from .metrics import Threshold, metrics_with_ci, multiclass_metrics_with_ci, auc_score
 from sklearn.metrics import confusion_matrix
-from .methods import MethodConfig, get_method, EncoderTask, PatientHead, PatientHeadTask, MIL_OBJECTIVES, PRESETS
+from .methods import MethodConfig, get_method, make_task, EncoderTask, PatientHead, PatientHeadTask, PRESETS
 
 # %% auto #0
 __all__ = ['SMOKE_HB', 'SMOKE_CT', 'EMBEDDED', 'CT_FOV_MM', 'MR_INPLANE_MM', 'RunParams', 'load_cohort', 'label_scheme',
-           'relabel', 'cohort_key', 'preprocess_config', 'ExperimentData', 'prepare_data', 'bag_loader', 'mil_predict',
-           'encoder_loader', 'encoder_cache_path', 'train_encoder', 'embed_slices', 'patient_bags', 'predict_patients',
-           'train_patient_head', 'lesion_dice', 'write_json', 'run_dir', 'params_record', 'RunResult',
-           'evaluate_and_write', 'run_experiment']
+           'relabel', 'results_key', 'preprocess_config', 'ExperimentData', 'bag_loader', 'mil_predict',
+           'encoder_loader', 'embed_slices', 'patient_bags', 'predict_patients', 'lesion_dice', 'write_json',
+           'params_record', 'Evaluation', 'RunResult', 'Run', 'run_experiment']
 
 # %% ../nbs/31_experiment.ipynb #7f6db655
 def _p(default, help: str):
@@ -122,10 +121,21 @@ def relabel(cohort: Cohort, labels: str = 'label') -> Cohort:
     table = t[keep].copy(); table['label'] = v[keep].map({c: k for k, c in enumerate(classes)}).astype(int).to_numpy()
     return Cohort(f'{cohort.name}-{labels}', table, list(classes), cohort.root, cohort.reader)
 
-def cohort_key(cohort: Cohort, spec: str | None = None, smoke: bool = False, labels: str = 'label') -> str:
-    "The folder name of a cohort's results: 'hb', 'hb-smoke', 'ct' ... for the embedded cohorts, else the cohort's name; + '-<labels>'."
-    if spec in EMBEDDED: key = f'{spec}-smoke' if smoke else spec
-    else: key = ''.join(c if c.isalnum() or c in '-_' else '_' for c in cohort.name)
+def _safe(name: str) -> str: return ''.join(c if c.isalnum() or c in '-_' else '_' for c in name)
+
+def results_key(cohort: str, smoke: bool = False, labels: str = 'label') -> str:
+    """The results folder name of a `cohort` parameter, the one key the runner, the command line and the Snakemake grid
+    use (`results/<key>/<method>/fold<k>/`): an embedded cohort by its name ('hb', 'hb-smoke', 'hb-subtypes', 'ct', ...),
+    a manifest by its name (the JSON sidecar's `name`, else the file stem), a Figshare folder or zip 'figshare', any
+    other name as given; made file-safe, and followed by '-<labels>' for another label scheme than 'label'."""
+    p = Path(cohort)
+    if cohort in EMBEDDED: key = f'{cohort}-smoke' if smoke else cohort
+    elif p.suffix.lower() == '.csv':
+        side = p.with_suffix('.json')                  # the sidecar `lascl.io.write_manifest` writes
+        key = (json.loads(side.read_text()).get('name') if side.is_file() else None) or p.stem
+    elif p.is_dir() or p.suffix.lower() == '.zip' or os.sep in cohort: key = 'figshare'
+    else: key = cohort
+    key = _safe(key)
     return key if labels == 'label' or key.endswith(f'-{labels}') else f'{key}-{labels}'
 
 CT_FOV_MM = 224.0    # in-plane field of view of a CT crop: an adult brain with a margin
@@ -151,16 +161,6 @@ class ExperimentData:
     cohort: Cohort
     store: SliceStore
     split: FoldSplit
-
-def prepare_data(params: RunParams, cfg: MethodConfig | None = None) -> ExperimentData:
-    "Load the cohort, build or read its preprocessed cache, attach the saved folds and split out the run's fold."
-    cfg = cfg or params.method_config()
-    cohort = relabel(load_cohort(params.cohort, smoke=params.smoke, progress=params.progress), params.labels)   # one cohort, whatever the run seed
-    store = build_cache(cohort, preprocess_config(cohort, cfg), progress=params.progress)
-    folds = cohort_folds(cohort, params.n_folds, seed=0, tag='' if params.labels == 'label' else f'-{params.labels}')
-    store.patients['fold'] = store.patients['patient_id'].map(dict(zip(cohort.table['patient_id'], folds))).astype(int)
-    split = split_fold(store.patients, params.fold, params.val_frac, seed=params.seed)
-    return ExperimentData(cohort, store, split)
 
 # %% ../nbs/31_experiment.ipynb #8a71f265
 def _slice_subset(store: SliceStore, patients: np.ndarray) -> np.ndarray:
@@ -211,32 +211,6 @@ def encoder_loader(data: ExperimentData, cfg: MethodConfig, seed: int = 0) -> Da
         return DataLoader(ds, batch_sampler=ClassPureBatchSampler(labels, cfg.batch_size, max(1, n // cfg.batch_size), seed=seed))
     return DataLoader(ds, batch_size=cfg.batch_size, sampler=ClassBalancedSampler(labels, n, seed=seed), drop_last=len(labels) > cfg.batch_size)
 
-def encoder_cache_path(params: RunParams, data: ExperimentData, cfg: MethodConfig) -> Path:
-    key = hashlib.sha1(json.dumps(dict(enc=cfg.hash(encoder_only=True), fold=params.fold, seed=params.seed,
-                                       val_frac=params.val_frac, store=len(data.store), train=data.split.train.tolist()),
-                                  sort_keys=True).encode()).hexdigest()[:16]
-    return Path(params.out_dir) / cohort_key(data.cohort, params.cohort, params.smoke, params.labels) / '_encoders' / f'{key}.pt'
-
-def train_encoder(params: RunParams, data: ExperimentData, cfg: MethodConfig) -> tuple[EncoderTask, pd.DataFrame]:
-    "Stage 1 (or read the cached encoder with the same settings): the trained task and its history."
-    seed_everything(params.seed)
-    task = EncoderTask(cfg, n_classes=len(data.store.classes))
-    path = encoder_cache_path(params, data, cfg)
-    if path.exists():
-        ck = load_checkpoint(path)
-        task.load_state_dict(ck['model']); return task, pd.DataFrame(ck['history'], columns=ck['history_columns'])
-    tcfg = TrainConfig(epochs=cfg.epochs, lr=cfg.lr, warmup_epochs=min(1, cfg.epochs / 4), device=params.device,
-                       progress=params.progress, desc=f'{cfg.name} encoder')
-    if cfg.objective in MIL_OBJECTIVES:          # the whole slice classifier, on bags of training patients
-        loader = bag_loader(data, data.split.train, cfg, shuffle=True, seed=params.seed)
-        validate = _mil_validation(bag_loader(data, data.split.val, cfg))
-        tcfg.monitor, tcfg.mode, tcfg.patience = 'val_auc', 'max', cfg.patience
-    else: loader, validate = encoder_loader(data, cfg, params.seed), None
-    hist = fit(task, loader, tcfg, validate=validate, ckpt_path=path.with_suffix('.resume.pt'))
-    save_checkpoint(dict(model=task.state_dict(), history=hist.to_numpy(dtype=float).tolist(), history_columns=list(hist.columns)), path)
-    path.with_suffix('.resume.pt').unlink(missing_ok=True)
-    return task, hist
-
 @torch.no_grad()
 def embed_slices(task: EncoderTask, store: SliceStore, device: str = 'auto', batch_size: int = 256) -> torch.Tensor:
     "Frozen encoder features of every slice of the store `(N, D)` (CPU tensor)."
@@ -259,7 +233,7 @@ def patient_bags(store: SliceStore, emb: torch.Tensor, patients: np.ndarray) -> 
     t = store.patients.iloc[patients]
     return dict(emb=emb[index.clamp_min(0)] * valid[..., None], valid=valid, index=index,
                 label=torch.as_tensor(np.array(t['label'].to_numpy()), dtype=torch.long),
-                age=torch.as_tensor(t['age'].astype(float).to_numpy() if 'age' in t else np.full(len(t), np.nan), dtype=torch.float32),
+                age=torch.as_tensor(np.array(t['age'].astype(float).to_numpy()) if 'age' in t else np.full(len(t), np.nan), dtype=torch.float32),
                 sex=torch.as_tensor(encode_sex(t['sex']) if 'sex' in t else np.full(len(t), np.nan), dtype=torch.float32),
                 patient=torch.as_tensor(np.asarray(patients)))
 
@@ -280,28 +254,6 @@ def predict_patients(head: PatientHead, bags: dict) -> tuple[np.ndarray, np.ndar
     meta = torch.stack([bags['age'], bags['sex']], 1).to(dev) if head.metadata else None
     logits, w = head(bags['emb'].to(dev), bags['valid'].to(dev), meta)
     return to_numpy(logits.float().softmax(1)), to_numpy(w)
-
-def train_patient_head(params: RunParams, data: ExperimentData, cfg: MethodConfig, emb: torch.Tensor,
-                       task: EncoderTask | None = None) -> tuple[PatientHead, pd.DataFrame]:
-    """Stage 2 on the frozen slice embeddings: early stopping on the validation patients' AUC. For the patient-level
-    objectives nothing is trained: the head is the stage-1 network's own (`task`, or the cached one read back)."""
-    if cfg.objective in MIL_OBJECTIVES:
-        head = (task if task is not None else train_encoder(params, data, cfg)[0]).patient_head()
-        val = patient_bags(data.store, emb, data.split.val)
-        return head, pd.DataFrame([dict(epoch=1, val_auc=auc_score(val['label'].numpy(), predict_patients(head, val)[0]))])
-    seed_everything(params.seed)
-    train, val = patient_bags(data.store, emb, data.split.train), patient_bags(data.store, emb, data.split.val)
-    head = PatientHead(emb.shape[1], len(data.store.classes), cfg.pooling, cfg.metadata, cfg.head_hidden)
-    tr_slices = train['emb'][train['valid']]
-    head.fit_stats(tr_slices, torch.stack([train['age'], train['sex']], 1))
-    counts = torch.bincount(train['label'], minlength=len(data.store.classes)).float()
-    task = PatientHeadTask(head, class_weight=counts.sum() / (len(counts) * counts.clamp_min(1)))
-    validate = lambda t: dict(auc=auc_score(val['label'].numpy(), predict_patients(t.head, val)[0]))
-    tcfg = TrainConfig(epochs=cfg.head_epochs, lr=cfg.head_lr, weight_decay=1e-3, monitor='val_auc', mode='max',
-                       patience=cfg.head_patience, device='cpu', progress=False, desc=f'{cfg.name} head')
-    loader = DataLoader(_BagBatches(train, 32, params.seed), batch_size=None, shuffle=False)
-    hist = fit(task, loader, tcfg, validate=validate)
-    return head, hist
 
 # %% ../nbs/31_experiment.ipynb #38c23aee
 def lesion_dice(task: EncoderTask, store: SliceStore, slices: np.ndarray, device: str = 'auto') -> float | None:
@@ -325,9 +277,6 @@ def _json(o):
 def write_json(obj, path: Path) -> None:
     tmp = path.with_name(f'.{path.name}.tmp'); tmp.write_text(json.dumps(obj, indent=2, default=_json)); os.replace(tmp, path)
 
-def run_dir(params: RunParams, cohort: Cohort) -> Path:
-    return Path(params.out_dir) / cohort_key(cohort, params.cohort, params.smoke, params.labels) / params.method / f'fold{params.fold}'
-
 def params_record(params: RunParams, cfg: MethodConfig) -> dict:
     "Every parameter of the run plus the method's settings and their hash (what `params.json` holds)."
     d = dict(**asdict(params), method_config=cfg.to_dict())
@@ -336,66 +285,6 @@ def params_record(params: RunParams, cfg: MethodConfig) -> dict:
     return d
 
 # %% ../nbs/31_experiment.ipynb #4c5762ab
-@dataclass
-class RunResult:
-    "What a run produced (also written to its folder)."
-    out: Path
-    metrics: dict
-    predictions: pd.DataFrame
-    history: pd.DataFrame
-    encoder: EncoderTask
-    head: PatientHead
-    emb: torch.Tensor
-
-def evaluate_and_write(params: RunParams, data: ExperimentData, cfg: MethodConfig, task: EncoderTask, head: PatientHead,
-                       emb: torch.Tensor, history: pd.DataFrame, t0: float) -> RunResult:
-    "Threshold on validation, metrics with CIs on test, and every file of the results folder."
-    st, sp = data.store, data.split
-    out = run_dir(params, data.cohort); out.mkdir(parents=True, exist_ok=True)
-    val, test = patient_bags(st, emb, sp.val), patient_bags(st, emb, sp.test)
-    P_val, _ = predict_patients(head, val)
-    P_test, w_test = predict_patients(head, test)
-    y_val, y_test, K = val['label'].numpy(), test['label'].numpy(), len(st.classes)
-    if K == 2:      # binary: the threshold on the positive probability is chosen on the validation patients
-        thr = Threshold.fit(y_val, P_val[:, 1], rule=cfg.threshold_rule)
-        ci = metrics_with_ci(y_test, P_test[:, 1], threshold=thr, n_boot=params.n_boot, seed=params.seed)
-        pred, decision = (P_test[:, 1] >= float(thr)).astype(int), thr.to_dict()
-    else:           # K classes: arg-max of the patient probabilities (nothing is tuned, on validation or test)
-        ci = multiclass_metrics_with_ci(y_test, P_test, classes=st.classes, n_boot=params.n_boot, seed=params.seed)
-        pred, decision = P_test.argmax(1), dict(value=None, rule='argmax', source='none')
-    ids = st.patients['patient_id'].to_numpy()
-    predictions = pd.DataFrame(dict(patient_id=ids[sp.test], label=y_test, **({'probability': P_test[:, 1]} if K == 2 else {}),
-                                    prediction=pred, fold=params.fold, **{f'p_{c}': P_test[:, k] for k, c in enumerate(st.classes)}))
-    metrics = dict(method=cfg.name, fold=params.fold, group=cfg.group, cohort=cohort_key(data.cohort, params.cohort, params.smoke, params.labels),
-                   classes=list(st.classes), test={k: dict(value=v.value, lo=v.lo, hi=v.hi) for k, v in ci.items()},
-                   confusion=confusion_matrix(y_test, pred, labels=np.arange(K)).tolist(),
-                   val=dict(auc=auc_score(y_val, P_val), n=len(sp.val)),
-                   threshold=decision, n_test=len(sp.test), n_train=len(sp.train),
-                   seg_dice=lesion_dice(task, st, _slice_subset(st, sp.test), params.device),
-                   runtime_s=time.time() - t0, device=str(get_device(params.device)))
-    # per-slice weights of the test patients, patient embeddings of every patient, and a few examples
-    idx = test['index'].numpy(); v = idx >= 0
-    slices = pd.DataFrame(dict(patient_id=np.repeat(ids[sp.test], v.sum(1)), z=st.z[idx[v]], weight=w_test[v]))
-    allp = np.concatenate([sp.train, sp.val, sp.test])
-    bags = patient_bags(st, emb, allp)
-    head.eval()
-    with torch.no_grad():
-        pe = (bags['emb'] - head.mu) / head.sd * bags['valid'][..., None]
-        pooled = (pe.sum(1) / bags['valid'].sum(1, keepdim=True)).numpy()
-    split = np.array(['train'] * len(sp.train) + ['val'] * len(sp.val) + ['test'] * len(sp.test))
-    predcol = np.full(len(allp), -1); predcol[split == 'test'] = pred
-    np.savez_compressed(out / 'embeddings.npz', emb=pooled.astype(np.float32), patient_id=ids[allp].astype(str),
-                        label=st.patients['label'].to_numpy()[allp], split=split, pred=predcol)
-    _write_examples(out / 'examples.npz', task, st, test, w_test, pred, params.device)
-    predictions.to_csv(out / 'predictions.csv', index=False)
-    slices.to_csv(out / 'slice_predictions.csv', index=False)
-    history.to_csv(out / 'history.csv', index=False)
-    save_checkpoint(dict(encoder=task.state_dict(), head=head.state_dict(), threshold=float('nan') if decision['value'] is None else float(decision['value']), method=cfg.name,
-                         method_config=asdict(cfg), classes=list(st.classes)), out / 'checkpoint.pt')
-    write_json(params_record(params, cfg), out / 'params.json')
-    write_json(metrics, out / 'metrics.json')                          # written last: its presence marks a complete run
-    return RunResult(out, metrics, predictions, history, task, head, emb)
-
 def _write_examples(path: Path, task: EncoderTask, st: SliceStore, test: dict, w: np.ndarray, pred: np.ndarray,
                     device: str, n_patients: int = 4) -> None:
     "The highest-weighted slice of a few test patients (both classes, correct and wrong), with mask and lesion probability."
@@ -411,12 +300,227 @@ def _write_examples(path: Path, task: EncoderTask, st: SliceStore, test: dict, w
                         **({} if seg is None else dict(seg_prob=seg.cpu().numpy())))
 
 # %% ../nbs/31_experiment.ipynb #de282cd0
+@dataclass
+class Evaluation:
+    """The test fold's result, before anything is written: the decision rule (fitted on validation patients only), the
+    test metrics with CIs, one prediction row per test patient, the class probabilities `P (P_test, K)`, the slice
+    weights `weights (P_test, n_slices)` and the predicted codes `pred (P_test,)`."""
+    metrics: dict
+    predictions: pd.DataFrame
+    decision: dict
+    P: np.ndarray
+    weights: np.ndarray
+    pred: np.ndarray
+
+@dataclass
+class RunResult:
+    "What a run produced (also written to its folder)."
+    out: Path
+    metrics: dict
+    predictions: pd.DataFrame
+    history: pd.DataFrame
+    encoder: EncoderTask
+    head: PatientHead
+    emb: torch.Tensor
+
+class Run:
+    """One (method, fold) as one object: its parameters, the method's settings, the data, what each stage made and the
+    results folder. The stages are its methods, in this order; each keeps what it made and returns it:
+
+    `prepare()` -> `ExperimentData` (cohort, preprocessed slices, the fold's split) · `train_encoder()` -> (task,
+    history) (read from the encoder cache when the same stage-1 settings already trained it) · `embed()` -> slice
+    features `(N, D)` · `train_head()` -> (head, history) · `evaluate()` -> `Evaluation` (nothing written) ·
+    `write()` -> `RunResult` (every file of the results folder). `run()` does them all.
+
+    `run_hb.ipynb` calls the stages one cell each; `run_experiment`, `lascl train`, the grid and the tests call `run()`.
+    `data` may be given (a test's toy store); `bags(split)` are the patient bags of 'train', 'val', 'test' or 'all',
+    built once per embedding."""
+    def __init__(self, params: RunParams, cfg: MethodConfig | None = None, data: ExperimentData | None = None):
+        self.params, self.cfg, self.data = params, cfg or params.method_config(), data
+        self.task: EncoderTask | None = None
+        self.emb: torch.Tensor | None = None
+        self.head: PatientHead | None = None
+        self.evaluation: Evaluation | None = None
+        self.histories: dict[str, pd.DataFrame] = {}
+        self._bags: dict[str, dict] = {}
+        self.t0 = time.time()
+
+    def __repr__(self):
+        done = [s for s, v in [('prepared', self.data), ('encoder', self.task), ('embedded', self.emb), ('head', self.head),
+                               ('evaluated', self.evaluation)] if v is not None]
+        return f"Run({self.cfg.name}, fold {self.params.fold} -> {self.out}; done: {', '.join(done) or 'nothing yet'})"
+
+    @property
+    def key(self) -> str:
+        "The results folder name of the run's cohort (`results_key`)."
+        return results_key(self.params.cohort, self.params.smoke, self.params.labels)
+    @property
+    def out(self) -> Path:
+        "The run's results folder: `<out_dir>/<key>/<method>/fold<k>/`."
+        return Path(self.params.out_dir) / self.key / self.params.method / f'fold{self.params.fold}'
+
+    def _need(self, what: str, stage: str):
+        if getattr(self, what) is None: raise RuntimeError(f"{self!r}: call {stage}() first")
+        return getattr(self, what)
+
+    # --- data ---
+    def prepare(self) -> ExperimentData:
+        "Load the cohort, build or read its preprocessed cache, attach the saved folds and split out the run's fold."
+        if self.data is None:
+            p = self.params
+            cohort = relabel(load_cohort(p.cohort, smoke=p.smoke, progress=p.progress), p.labels)   # one cohort, whatever the run seed
+            store = build_cache(cohort, preprocess_config(cohort, self.cfg), progress=p.progress)
+            folds = cohort_folds(cohort, p.n_folds, seed=0, tag='' if p.labels == 'label' else f'-{p.labels}')
+            store.patients['fold'] = store.patients['patient_id'].map(dict(zip(cohort.table['patient_id'], folds))).astype(int)
+            self.data = ExperimentData(cohort, store, split_fold(store.patients, p.fold, p.val_frac, seed=p.seed))
+        return self.data
+
+    def bags(self, split: str) -> dict:
+        "Padded bags of slice embeddings (`patient_bags`) of the 'train', 'val', 'test' or 'all' patients, built once."
+        if split not in self._bags:
+            sp = self.prepare().split
+            rows = dict(train=sp.train, val=sp.val, test=sp.test, all=np.concatenate([sp.train, sp.val, sp.test]))[split]
+            self._bags[split] = patient_bags(self.data.store, self._need('emb', 'embed'), rows)
+        return self._bags[split]
+
+    # --- stage 1 ---
+    @property
+    def encoder_path(self) -> Path:
+        "The encoder cache file: keyed by the stage-1 settings, fold, seed, validation split and data."
+        p, data = self.params, self.prepare()
+        key = hashlib.sha1(json.dumps(dict(enc=self.cfg.hash(encoder_only=True), fold=p.fold, seed=p.seed, val_frac=p.val_frac,
+                                           store=len(data.store), train=data.split.train.tolist()),
+                                      sort_keys=True).encode()).hexdigest()[:16]
+        return Path(p.out_dir) / self.key / '_encoders' / f'{key}.pt'
+
+    def train_encoder(self) -> tuple[EncoderTask, pd.DataFrame]:
+        "Stage 1 (or read the cached encoder with the same settings): the trained task and its history."
+        p, cfg, data = self.params, self.cfg, self.prepare()
+        seed_everything(p.seed)
+        task = make_task(cfg, n_classes=len(data.store.classes))
+        path = self.encoder_path
+        if path.exists():
+            ck = load_checkpoint(path); task.load_state_dict(ck['model'])
+            hist = pd.DataFrame(ck['history'], columns=ck['history_columns'])
+        else:
+            tcfg = TrainConfig(epochs=cfg.epochs, lr=cfg.lr, warmup_epochs=min(1, cfg.epochs / 4), device=p.device,
+                               progress=p.progress, desc=f'{cfg.name} encoder')
+            if task.inputs == 'bags':          # e.g. the whole slice classifier, on bags of training patients
+                loader = bag_loader(data, data.split.train, cfg, shuffle=True, seed=p.seed)
+                validate = _mil_validation(bag_loader(data, data.split.val, cfg))
+                tcfg.monitor, tcfg.mode, tcfg.patience = 'val_auc', 'max', cfg.patience
+            else: loader, validate = encoder_loader(data, cfg, p.seed), None
+            hist = fit(task, loader, tcfg, validate=validate, ckpt_path=path.with_suffix('.resume.pt'))
+            save_checkpoint(dict(model=task.state_dict(), history=hist.to_numpy(dtype=float).tolist(),
+                                 history_columns=list(hist.columns)), path)
+            path.with_suffix('.resume.pt').unlink(missing_ok=True)
+        self.task, self.histories['encoder'] = task, hist
+        self.emb, self.head, self.evaluation, self._bags = None, None, None, {}
+        return task, hist
+
+    def embed(self) -> torch.Tensor:
+        "Frozen stage-1 features of every slice `(N, D)` (CPU)."
+        self.emb = embed_slices(self._need('task', 'train_encoder'), self.prepare().store, self.params.device)
+        self._bags = {}
+        return self.emb
+
+    # --- stage 2 ---
+    def train_head(self) -> tuple[PatientHead, pd.DataFrame]:
+        """Stage 2 on the frozen slice embeddings, early-stopped on the validation patients' AUC. A task that is its own
+        patient classifier (`classifies_patients`) trains nothing here: its head is the stage-1 network's."""
+        task, st = self._need('task', 'train_encoder'), self.data.store
+        if self.emb is None: self.embed()
+        val = self.bags('val')
+        own = task.patient_head()
+        if own is not None:
+            head = own
+            hist = pd.DataFrame([dict(epoch=1, val_auc=auc_score(val['label'].numpy(), predict_patients(head, val)[0]))])
+        else:
+            cfg = self.cfg
+            seed_everything(self.params.seed)
+            train = self.bags('train')
+            head = PatientHead(self.emb.shape[1], len(st.classes), cfg.pooling, cfg.metadata, cfg.head_hidden)
+            head.fit_stats(train['emb'][train['valid']], torch.stack([train['age'], train['sex']], 1))
+            counts = torch.bincount(train['label'], minlength=len(st.classes)).float()
+            head_task = PatientHeadTask(head, class_weight=counts.sum() / (len(counts) * counts.clamp_min(1)))
+            validate = lambda t: dict(auc=auc_score(val['label'].numpy(), predict_patients(t.head, val)[0]))
+            tcfg = TrainConfig(epochs=cfg.head_epochs, lr=cfg.head_lr, weight_decay=1e-3, monitor='val_auc', mode='max',
+                               patience=cfg.head_patience, device='cpu', progress=False, desc=f'{cfg.name} head')
+            hist = fit(head_task, DataLoader(_BagBatches(train, 32, self.params.seed), batch_size=None, shuffle=False), tcfg, validate=validate)
+        self.head, self.histories['head'], self.evaluation = head, hist, None
+        return head, hist
+
+    @property
+    def history(self) -> pd.DataFrame:
+        "Per-epoch numbers of both stages, with a `stage` column."
+        return pd.concat([h.assign(stage=s) for s, h in self.histories.items()], ignore_index=True)
+
+    # --- evaluation and the results folder ---
+    def evaluate(self) -> Evaluation:
+        """The decision rule on the validation patients (binary: the threshold `cfg.threshold_rule`; K > 2: arg-max,
+        nothing tuned), then test metrics with patient-bootstrap CIs. Nothing is written."""
+        p, cfg, head = self.params, self.cfg, self._need('head', 'train_head')
+        st, sp = self.data.store, self.data.split
+        val, test = self.bags('val'), self.bags('test')
+        P_val, _ = predict_patients(head, val)
+        P_test, w_test = predict_patients(head, test)
+        y_val, y_test, K = val['label'].numpy(), test['label'].numpy(), len(st.classes)
+        if K == 2:
+            thr = Threshold.fit(y_val, P_val[:, 1], rule=cfg.threshold_rule)
+            ci = metrics_with_ci(y_test, P_test[:, 1], threshold=thr, n_boot=p.n_boot, seed=p.seed)
+            pred, decision = (P_test[:, 1] >= float(thr)).astype(int), thr.to_dict()
+        else:
+            ci = multiclass_metrics_with_ci(y_test, P_test, classes=st.classes, n_boot=p.n_boot, seed=p.seed)
+            pred, decision = P_test.argmax(1), dict(value=None, rule='argmax', source='none')
+        ids = st.patients['patient_id'].to_numpy()
+        predictions = pd.DataFrame(dict(patient_id=ids[sp.test], label=y_test, **({'probability': P_test[:, 1]} if K == 2 else {}),
+                                        prediction=pred, fold=p.fold, **{f'p_{c}': P_test[:, k] for k, c in enumerate(st.classes)}))
+        metrics = dict(method=cfg.name, fold=p.fold, group=cfg.group, cohort=self.key, classes=list(st.classes),
+                       test={k: dict(value=v.value, lo=v.lo, hi=v.hi) for k, v in ci.items()},
+                       confusion=confusion_matrix(y_test, pred, labels=np.arange(K)).tolist(),
+                       val=dict(auc=auc_score(y_val, P_val), n=len(sp.val)),
+                       threshold=decision, n_test=len(sp.test), n_train=len(sp.train),
+                       seg_dice=lesion_dice(self.task, st, _slice_subset(st, sp.test), p.device),
+                       runtime_s=time.time() - self.t0, device=str(get_device(p.device)))
+        self.evaluation = Evaluation(metrics, predictions, decision, P_test, w_test, pred)
+        return self.evaluation
+
+    def write(self) -> RunResult:
+        "Every file of the results folder (`metrics.json` last: its presence marks a complete run)."
+        ev = self.evaluation or self.evaluate()
+        p, cfg, task, head = self.params, self.cfg, self.task, self.head
+        st, sp = self.data.store, self.data.split
+        out = self.out; out.mkdir(parents=True, exist_ok=True)
+        ids = st.patients['patient_id'].to_numpy()
+        # per-slice weights of the test patients, patient embeddings of every patient, and a few examples
+        test = self.bags('test'); idx = test['index'].numpy(); v = idx >= 0
+        slices = pd.DataFrame(dict(patient_id=np.repeat(ids[sp.test], v.sum(1)), z=st.z[idx[v]], weight=ev.weights[v]))
+        allp, bags = np.concatenate([sp.train, sp.val, sp.test]), self.bags('all')
+        head.eval()
+        with torch.no_grad():
+            pe = (bags['emb'] - head.mu) / head.sd * bags['valid'][..., None]
+            pooled = (pe.sum(1) / bags['valid'].sum(1, keepdim=True)).numpy()
+        split = np.array(['train'] * len(sp.train) + ['val'] * len(sp.val) + ['test'] * len(sp.test))
+        predcol = np.full(len(allp), -1); predcol[split == 'test'] = ev.pred
+        np.savez_compressed(out / 'embeddings.npz', emb=pooled.astype(np.float32), patient_id=ids[allp].astype(str),
+                            label=st.patients['label'].to_numpy()[allp], split=split, pred=predcol)
+        _write_examples(out / 'examples.npz', task, st, test, ev.weights, ev.pred, p.device)
+        ev.predictions.to_csv(out / 'predictions.csv', index=False)
+        slices.to_csv(out / 'slice_predictions.csv', index=False)
+        history = self.history
+        history.to_csv(out / 'history.csv', index=False)
+        thr = ev.decision['value']
+        save_checkpoint(dict(encoder=task.state_dict(), head=head.state_dict(), threshold=float('nan') if thr is None else float(thr),
+                             method=cfg.name, method_config=asdict(cfg), classes=list(st.classes)), out / 'checkpoint.pt')
+        write_json(params_record(p, cfg), out / 'params.json')
+        write_json(ev.metrics, out / 'metrics.json')
+        return RunResult(out, ev.metrics, ev.predictions, history, task, head, self.emb)
+
+    def run(self) -> RunResult:
+        "Every stage in order, then the results folder."
+        self.prepare(); self.train_encoder(); self.embed(); self.train_head(); self.evaluate()
+        return self.write()
+
 def run_experiment(params: RunParams) -> RunResult:
-    "Train and evaluate one (method, fold) and write its results folder (see the table above)."
-    t0 = time.time(); cfg = params.method_config()
-    data = prepare_data(params, cfg)
-    task, h1 = train_encoder(params, data, cfg)
-    emb = embed_slices(task, data.store, params.device)
-    head, h2 = train_patient_head(params, data, cfg, emb, task)
-    history = pd.concat([h1.assign(stage='encoder'), h2.assign(stage='head')], ignore_index=True)
-    return evaluate_and_write(params, data, cfg, task, head, emb, history, t0)
+    "Train and evaluate one (method, fold) and write its results folder (see the table above): `Run(params).run()`."
+    return Run(params).run()

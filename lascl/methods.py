@@ -18,13 +18,26 @@ from .models import (create_encoder, LesionAwareEncoder, ProjectionHead, Classif
 from .mil import make_pool, POOLS, VOTES, MaxPool
 
 # %% auto #0
-__all__ = ['OBJECTIVES', 'MIL_OBJECTIVES', 'POOLINGS', 'CT_SEED_CURRICULUM', 'CT_SEED_LRS', 'PRESETS', 'METHODS', 'CT_METHODS',
-           'ALL_METHODS', 'MethodConfig', 'get_method', 'EncoderTask', 'PatientHead', 'PatientHeadTask',
+__all__ = ['TASKS', 'POOLINGS', 'CT_SEED_CURRICULUM', 'CT_SEED_LRS', 'PRESETS', 'METHODS', 'CT_METHODS', 'ALL_METHODS',
+           'OBJECTIVES', 'register_task', 'MethodConfig', 'get_method', 'EncoderTask', 'make_task', 'SliceTask',
+           'SupervisedTask', 'SimCLRTask', 'SupConTask', 'MoCoTask', 'ClassQueueTask', 'PatientHead', 'PatientHeadTask',
            'curriculum_schedule', 'PatientMILTask']
 
 # %% ../nbs/30_methods.ipynb #c7d1c816
-OBJECTIVES = ('supervised', 'simclr', 'supcon', 'moco', 'classqueue', 'patient-max')
-MIL_OBJECTIVES = ('patient-max',)          # stage 1 trains on patient bags; stage 2 is the same network
+TASKS: dict[str, type] = {}              # objective name -> stage-1 task class (see `register_task`, `make_task` below)
+
+def register_task(*objectives: str):
+    "Class decorator: the stage-1 task class of the named objectives (`MethodConfig.objective`); `make_task` builds it."
+    def add(cls):
+        for o in objectives:
+            old = TASKS.get(o)
+            if old is not None and old.__qualname__ != cls.__qualname__:   # (re-running a notebook cell redefines the same class)
+                raise ValueError(f"objective {o!r} is already registered to {old.__qualname__}")
+            TASKS[o] = cls
+        cls.objectives = tuple(objectives)
+        return cls
+    return add
+
 POOLINGS = tuple(POOLS) + tuple(f'vote-{v}' for v in VOTES)
 _ADDED = ('curriculum', 'layer_lrs', 'head_dropout', 'patience', 'channels')   # fields added after the HB release: hashed only when set
 
@@ -35,7 +48,7 @@ class MethodConfig:
     description: str
     group: str = 'main'                    # 'main' | 'ablation' (which table of the paper) | 'ct' (the CT cohort's methods)
     # --- stage 1: encoder ---
-    objective: str = 'supervised'          # one of OBJECTIVES
+    objective: str = 'supervised'          # a registered task (`TASKS`)
     pairing: str = 'same'                  # key image: 'same' | 'adjacent' | 'same_class'
     seg_branch: bool = False               # lesion segmentation decoder on the shared encoder
     backbone: str = 'resnet18'             # any timm model name
@@ -68,7 +81,7 @@ class MethodConfig:
     channels: tuple = ()                   # extra co-registered contrasts by cohort column (e.g. ('t1', 't2', 'flair')): input channels after the image
 
     def __post_init__(self):
-        if self.objective not in OBJECTIVES: raise ValueError(f"{self.name}: objective must be one of {OBJECTIVES}, got {self.objective!r}")
+        if self.objective not in TASKS: raise ValueError(f"{self.name}: objective must be one of {tuple(TASKS)}, got {self.objective!r}")
         if self.pooling not in POOLINGS: raise ValueError(f"{self.name}: pooling must be one of {POOLINGS}, got {self.pooling!r}")
         if self.pairing not in ('same', 'adjacent', 'same_class'): raise ValueError(f"{self.name}: unknown pairing {self.pairing!r}")
         # JSON (params.json) gives lists: store tuples, so that a config read back hashes and compares the same
@@ -81,9 +94,7 @@ class MethodConfig:
                 raise ValueError(f"{self.name}: curriculum starts are fractions of the epochs, from 0 and strictly increasing below 1, got {starts}")
             missing = sorted({p for _, ps in self.curriculum for p in ps} - {p for p, _, _ in self.layer_lrs})
             if missing: raise ValueError(f"{self.name}: layer_lrs lacks (prefix, lr, weight_decay) for curriculum prefixes {missing}")
-        if self.objective in MIL_OBJECTIVES and (self.pooling != 'vote-max' or self.metadata or self.seg_branch):
-            raise ValueError(f"{self.name}: objective {self.objective!r} is its own patient classifier (max over its slice logits): "
-                             f"it needs pooling='vote-max', metadata=False and seg_branch=False")
+        self.task_class.check_config(self)
 
     def to_dict(self) -> dict:
         "The settings as a dict; fields added after the first release are left out at their defaults (stable hashes, same params.json)."
@@ -92,7 +103,7 @@ class MethodConfig:
 
     def encoder_fields(self) -> dict:
         "The settings that define stage 1 (methods that share them can share a trained encoder)."
-        if self.objective in MIL_OBJECTIVES:      # stage 1 is the whole classifier
+        if self.task_class.classifies_patients:      # stage 1 is the whole classifier
             return {k: v for k, v in self.to_dict().items() if k not in ('name', 'description', 'group', 'threshold_rule')}
         keep = ('objective', 'pairing', 'seg_branch', 'backbone', 'pretrained', 'proj_dim', 'temperature', 'queue_size', 'momentum',
                 'w_ce', 'w_dice', 'class_pure', 'epochs', 'lr', 'batch_size', 'slices_per_patient', 'image_size')
@@ -100,6 +111,8 @@ class MethodConfig:
 
     @property
     def in_chans(self) -> int: return 1 + len(self.channels)
+    @property
+    def task_class(self) -> type: return TASKS[self.objective]
 
     def hash(self, encoder_only: bool = False) -> str:
         d = self.encoder_fields() if encoder_only else {k: v for k, v in self.to_dict().items() if k != 'description'}
@@ -171,72 +184,38 @@ def _features(out) -> torch.Tensor:
     "Pooled features from an encoder output (a tensor, or the dict of `LesionAwareEncoder`)."
     return out['features'] if isinstance(out, dict) else out
 
-class EncoderTask(nn.Module):
-    """Stage-1 training step for `cfg.objective`; `embed(x (B,1,H,W)) -> (B, D)` gives the frozen features afterwards.
-    `EncoderTask(cfg)` builds the stage-1 task of *any* method: for the patient-level objectives (`MIL_OBJECTIVES`) it
-    returns a `PatientMILTask`, so the runner and the command line rebuild every method the same way."""
-    def __new__(cls, cfg: MethodConfig | None = None, *args, **kwargs):
-        if cls is EncoderTask and cfg is not None and cfg.objective in MIL_OBJECTIVES: return PatientMILTask(cfg, *args, **kwargs)
-        return super().__new__(cls)
+def _seg_logits(out) -> torch.Tensor | None:
+    "Lesion logits of an encoder output (only `LesionAwareEncoder` has them)."
+    return out.get('seg_logits') if isinstance(out, dict) else None
 
-    def __init__(self, cfg: MethodConfig, n_classes: int = 2, augment: ContrastiveAugment | None = None):
+class EncoderTask(nn.Module):
+    """The interface of every stage-1 task. A task class is registered under its objective names with `register_task`
+    and built with `make_task(cfg)`; the runner, the command line and the tests only use this interface:
+
+    - `forward(batch) -> (loss, logs)`: one training step (the engine's contract); `after_step()` after each optimiser step;
+    - `embed(x (B,C,H,W)) -> (B, D)`: frozen slice features (eval mode, no augmentation);
+    - `segment(x) -> (B, H, W)` lesion probabilities, or None without a lesion branch;
+    - `patient_head() -> PatientHead` for a task that is its own patient classifier (`classifies_patients`), else None:
+      stage 2 then trains a `PatientHead` on the frozen features;
+    - `inputs`: what its training loader gives, 'slices' (slice batches) or 'bags' (padded patient bags);
+    - `check_config(cfg)` (class method): a `ValueError` for settings the task cannot train."""
+    inputs: str = 'slices'
+    classifies_patients: bool = False
+    objectives: tuple = ()
+
+    def __init__(self, cfg: MethodConfig, n_classes: int = 2):
         super().__init__()
-        self.cfg = cfg
-        enc = (LesionAwareEncoder(cfg.backbone, in_chans=cfg.in_chans, pretrained=cfg.pretrained) if cfg.seg_branch
-               else create_encoder(cfg.backbone, in_chans=cfg.in_chans, pretrained=cfg.pretrained))
-        self.num_features = enc.num_features
-        self.augment = augment or ContrastiveAugment(ContrastiveAugConfig(size=(cfg.image_size, cfg.image_size)))
-        self.seg_loss = LesionAwareLoss(None, w_contrast=0, w_ce=cfg.w_ce, w_dice=cfg.w_dice) if cfg.seg_branch else None
-        if cfg.objective == 'supervised':
-            self.encoder, self.head = enc, ClassifierHead(enc.num_features, n_classes, hidden=0)
-        elif cfg.objective in ('simclr', 'supcon'):
-            self.encoder, self.head = enc, ProjectionHead(enc.num_features, out_dim=cfg.proj_dim)
-            self.loss = NTXentLoss(cfg.temperature) if cfg.objective == 'simclr' else SupConLoss(cfg.temperature)
-        else:
-            self.moco = MoCo(enc, ProjectionHead(enc.num_features, out_dim=cfg.proj_dim), momentum=cfg.momentum,
-                             queue=ClassQueueMoCoLoss(cfg.proj_dim, cfg.queue_size, cfg.temperature))
-            self._pending = None
+        self.cfg, self.n_classes = cfg, n_classes
+
+    @classmethod
+    def check_config(cls, cfg: MethodConfig) -> None: pass
 
     @property
-    def query_encoder(self) -> nn.Module: return self.moco.encoder_q if hasattr(self, 'moco') else self.encoder
+    def query_encoder(self) -> nn.Module: return self.encoder
 
-    def _views(self, batch):
-        x, m = batch['image'], batch['mask']
-        if self.cfg.pairing == 'same' and self.cfg.objective != 'supervised': return self.augment(x, m)
-        xk, mk = batch.get('image_k', x), batch.get('mask_k', m)
-        return self.augment.view(x, m), self.augment.view(xk, mk)
-
-    def forward(self, batch: dict) -> tuple[torch.Tensor, dict]:
-        cfg, y = self.cfg, batch['label']
-        if cfg.objective == 'supervised':
-            v, vm = self.augment.view(batch['image'], batch['mask'])
-            out = self.encoder(v); logits = self.head(_features(out))
-            loss = F.cross_entropy(logits, y); logs = dict(ce=loss.detach())
-            seg = out.get('seg_logits') if isinstance(out, dict) else None
-        else:
-            (v1, m1), (v2, m2) = self._views(batch); vm = m1
-            if cfg.objective in ('simclr', 'supcon'):
-                out = self.encoder(torch.cat([v1, v2]))
-                z = self.head(_features(out)).view(2, len(v1), -1).transpose(0, 1)          # (B, 2, D)
-                loss = self.loss(z) if cfg.objective == 'simclr' else self.loss(z, y)
-                seg = out['seg_logits'][:len(v1)] if isinstance(out, dict) else None
-            else:
-                self.moco.momentum_update()
-                out = self.moco(v1, v2)
-                ids = y if cfg.objective == 'classqueue' else batch['index']
-                loss = self.moco.queue(out['q'], out['k'], ids)
-                self._pending = (out['k'].detach(), ids)
-                seg = out.get('seg_logits')
-            logs = dict(contrast=loss.detach())
-        if self.seg_loss is not None:
-            seg_total, parts = self.seg_loss(seg_logits=seg, mask=vm)
-            loss = loss + seg_total; logs.update(seg_ce=parts['ce'], seg_dice=parts['dice'])
-        return loss, logs
-
-    def after_step(self):
-        "Enqueue the step's keys (MoCo objectives)."
-        if getattr(self, '_pending', None) is not None:
-            self.moco.queue.enqueue(*self._pending); self._pending = None
+    def forward(self, batch: dict) -> tuple[torch.Tensor, dict]: raise NotImplementedError
+    def after_step(self) -> None: pass
+    def patient_head(self) -> 'PatientHead | None': return None
 
     @torch.no_grad()
     def embed(self, x: torch.Tensor) -> torch.Tensor:
@@ -251,6 +230,99 @@ class EncoderTask(nn.Module):
         if not self.cfg.seg_branch: return None
         enc = self.query_encoder; was = enc.training; enc.eval()
         p = enc(x)['seg_logits'].softmax(1)[:, 1]; enc.train(was); return p
+
+def make_task(cfg: MethodConfig, n_classes: int = 2, **kwargs) -> EncoderTask:
+    "The stage-1 task of any method: the class registered for `cfg.objective`, built with `cfg` (the one factory)."
+    return TASKS[cfg.objective](cfg, n_classes, **kwargs)
+
+class SliceTask(EncoderTask):
+    """Base of the slice objectives: a timm encoder (a `LesionAwareEncoder` with `cfg.seg_branch`), views made on the
+    batch's device by `ContrastiveAugment`, and the lesion branch's loss (weighted CE + Dice) added to the objective's.
+    Subclasses add their modules in `build(encoder, n_classes)` and write `forward`."""
+    def __init__(self, cfg: MethodConfig, n_classes: int = 2, augment: ContrastiveAugment | None = None):
+        super().__init__(cfg, n_classes)
+        enc = (LesionAwareEncoder(cfg.backbone, in_chans=cfg.in_chans, pretrained=cfg.pretrained) if cfg.seg_branch
+               else create_encoder(cfg.backbone, in_chans=cfg.in_chans, pretrained=cfg.pretrained))
+        self.num_features = enc.num_features
+        self.augment = augment or ContrastiveAugment(ContrastiveAugConfig(size=(cfg.image_size, cfg.image_size)))
+        self.seg_loss = LesionAwareLoss(None, w_contrast=0, w_ce=cfg.w_ce, w_dice=cfg.w_dice) if cfg.seg_branch else None
+        self.build(enc, n_classes)
+
+    def build(self, encoder: nn.Module, n_classes: int) -> None: raise NotImplementedError
+
+    def views(self, batch: dict):
+        "Two augmented views `((x1, m1), (x2, m2))`: of the same slice (`pairing='same'`), or of the query and its key slice."
+        x, m = batch['image'], batch['mask']
+        if self.cfg.pairing == 'same': return self.augment(x, m)
+        return self.augment.view(x, m), self.augment.view(batch.get('image_k', x), batch.get('mask_k', m))
+
+    def with_lesion_loss(self, loss: torch.Tensor, logs: dict, seg_logits, mask) -> tuple[torch.Tensor, dict]:
+        "The objective's loss plus the lesion branch's (when there is one), with its parts in the logs."
+        if self.seg_loss is None: return loss, logs
+        seg_total, parts = self.seg_loss(seg_logits=seg_logits, mask=mask)
+        return loss + seg_total, {**logs, 'seg_ce': parts['ce'], 'seg_dice': parts['dice']}
+
+@register_task('supervised')
+class SupervisedTask(SliceTask):
+    "Cross-entropy on one augmented view of each slice, with its patient's label."
+    def build(self, encoder, n_classes):
+        self.encoder, self.head = encoder, ClassifierHead(encoder.num_features, n_classes, hidden=0)
+    def forward(self, batch):
+        v, vm = self.augment.view(batch['image'], batch['mask'])
+        out = self.encoder(v)
+        loss = F.cross_entropy(self.head(_features(out)), batch['label'])
+        return self.with_lesion_loss(loss, dict(ce=loss.detach()), _seg_logits(out), vm)
+
+@register_task('simclr')
+class SimCLRTask(SliceTask):
+    "NT-Xent (SimCLR) on the projections of two views; `SupConTask` uses the slice labels as well."
+    def build(self, encoder, n_classes):
+        self.encoder, self.head = encoder, ProjectionHead(encoder.num_features, out_dim=self.cfg.proj_dim)
+        self.loss = self.make_loss(self.cfg.temperature)
+    def make_loss(self, temperature: float) -> nn.Module: return NTXentLoss(temperature)
+    def contrast(self, z: torch.Tensor, batch: dict) -> torch.Tensor: return self.loss(z)
+    def forward(self, batch):
+        (v1, m1), (v2, _) = self.views(batch)
+        out = self.encoder(torch.cat([v1, v2]))
+        z = self.head(_features(out)).view(2, len(v1), -1).transpose(0, 1)          # (B, 2, D)
+        loss = self.contrast(z, batch)
+        seg = _seg_logits(out)
+        return self.with_lesion_loss(loss, dict(contrast=loss.detach()), None if seg is None else seg[:len(v1)], m1)
+
+@register_task('supcon')
+class SupConTask(SimCLRTask):
+    "Supervised contrastive loss (SupCon): every slice of the same class in the batch is a positive."
+    def make_loss(self, temperature): return SupConLoss(temperature)
+    def contrast(self, z, batch): return self.loss(z, batch['label'])
+
+@register_task('moco')
+class MoCoTask(SliceTask):
+    """MoCo v2: the key encoder follows the query encoder by momentum; the step's keys enter the loss's queue after the
+    optimiser step. Plain MoCo: every slice is its own class (its store index, `batch['index']`)."""
+    def build(self, encoder, n_classes):
+        cfg = self.cfg
+        self.moco = MoCo(encoder, ProjectionHead(encoder.num_features, out_dim=cfg.proj_dim), momentum=cfg.momentum,
+                         queue=ClassQueueMoCoLoss(cfg.proj_dim, cfg.queue_size, cfg.temperature))
+        self._pending = None
+    @property
+    def query_encoder(self) -> nn.Module: return self.moco.encoder_q
+    def key_ids(self, batch: dict) -> torch.Tensor: return batch['index']
+    def forward(self, batch):
+        (v1, m1), (v2, _) = self.views(batch)
+        self.moco.momentum_update()
+        out = self.moco(v1, v2)
+        ids = self.key_ids(batch)
+        loss = self.moco.queue(out['q'], out['k'], ids)
+        self._pending = (out['k'].detach(), ids)
+        return self.with_lesion_loss(loss, dict(contrast=loss.detach()), out.get('seg_logits'), m1)
+    def after_step(self):
+        "Enqueue the step's keys."
+        if self._pending is not None: self.moco.queue.enqueue(*self._pending); self._pending = None
+
+@register_task('classqueue')
+class ClassQueueTask(MoCoTask):
+    "LaSCL's class-queue MoCo: queued keys carry their class, so keys of the query's class are positives."
+    def key_ids(self, batch): return batch['label']
 
 # %% ../nbs/30_methods.ipynb #92542a10
 class PatientHead(nn.Module):
@@ -330,15 +402,23 @@ def curriculum_schedule(cfg: MethodConfig) -> CurriculumSchedule:
     for frac, prefixes in cfg.curriculum: starts[int(round(frac * cfg.epochs))] = list(prefixes)
     return CurriculumSchedule(sorted(starts.items()), {p: dict(lr=lr, weight_decay=wd) for p, lr, wd in cfg.layer_lrs})
 
-class PatientMILTask(nn.Module):
-    """Stage 1 of objective 'patient-max': bag batch `image (B,K,1,H,W)`, `valid (B,K)`, `label (B,)` -> (BCE of the
-    patient logits, logs). `score(batch)` gives patient logits `(B,)` and slice logits `(B,K)`; `embed(x (N,1,H,W)) -> (N, D)`.
+@register_task('patient-max')
+class PatientMILTask(EncoderTask):
+    """Stage 1 of objective 'patient-max': bag batch `image (B,K,C,H,W)`, `valid (B,K)`, `label (B,)` -> (BCE of the
+    patient logits, logs). `score(batch)` gives patient logits `(B,)` and slice logits `(B,K)`; `embed(x (N,C,H,W)) -> (N, D)`.
     The curriculum is used when `curriculum` is True (default: when `cfg.pretrained` and `cfg.curriculum` is set)."""
+    inputs, classifies_patients = 'bags', True
+
+    @classmethod
+    def check_config(cls, cfg: MethodConfig) -> None:
+        if cfg.pooling != 'vote-max' or cfg.metadata or cfg.seg_branch:
+            raise ValueError(f"{cfg.name}: objective {cfg.objective!r} is its own patient classifier (max over its slice logits): "
+                             f"it needs pooling='vote-max', metadata=False and seg_branch=False")
+
     def __init__(self, cfg: MethodConfig, n_classes: int = 2, augment: ClassConditionalAugment | None = None,
                  curriculum: bool | None = None):
-        super().__init__()
         if n_classes != 2: raise ValueError(f"{cfg.name}: objective {cfg.objective!r} is binary (max over slice logits), got {n_classes} classes")
-        self.cfg = cfg
+        super().__init__(cfg, n_classes)
         self.encoder = create_encoder(cfg.backbone, in_chans=cfg.in_chans, pretrained=cfg.pretrained)
         self.num_features = self.encoder.num_features
         self.classifier = ClassifierHead(self.num_features, 2, hidden=cfg.head_hidden, dropout=cfg.head_dropout)
@@ -349,8 +429,6 @@ class PatientMILTask(nn.Module):
         self.epoch = 0
         if self.schedule is not None: self.schedule.apply(self, 0)
 
-    @property
-    def query_encoder(self) -> nn.Module: return self.encoder
     @property
     def stage(self) -> int: return 0 if self.schedule is None else self.schedule.stage_at(self.epoch)
 
@@ -368,14 +446,14 @@ class PatientMILTask(nn.Module):
         return groups
 
     def slice_logits(self, x: torch.Tensor) -> torch.Tensor:
-        "Slice logits `(N,)` (`l_1 - l_0`) of slices `x (N, 1, H, W)`."
+        "Slice logits `(N,)` (`l_1 - l_0`) of slices `x (N, C, H, W)`."
         out = self.classifier(self.encoder(x))
         return out[:, 1] - out[:, 0]
 
     def score(self, batch: dict, augment: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
         "Patient logits `(B,)` (max over valid slices) and slice logits `(B, K)` (0 on padding) of a bag batch."
         x, valid = batch['image'], batch['valid']
-        xs = x[valid]                                                       # (N, 1, H, W): padding is never forwarded
+        xs = x[valid]                                                       # (N, C, H, W): padding is never forwarded
         if augment: xs = self.augment(xs, batch['label'][:, None].expand(valid.shape)[valid])
         s = self.slice_logits(xs)
         slices = s.new_zeros(valid.shape).masked_scatter(valid, s)
@@ -386,15 +464,10 @@ class PatientMILTask(nn.Module):
         loss = F.binary_cross_entropy_with_logits(z, batch['label'].to(z.dtype))
         return loss, dict(bce=loss.detach(), curriculum_stage=torch.tensor(float(self.stage)))
 
-    @torch.no_grad()
-    def embed(self, x: torch.Tensor) -> torch.Tensor:
-        "Slice features `(N, D)` (eval mode, no augmentation): the classifier's input."
-        was = self.encoder.training; self.encoder.eval(); out = self.encoder(x); self.encoder.train(was); return out
-
-    def segment(self, x: torch.Tensor) -> None: return None           # no lesion branch
-
     def patient_head(self) -> 'PatientHead':
         "Stage 2 without training: a CPU `PatientHead` ('vote-max', no standardisation) holding a copy of the slice classifier."
         head = PatientHead(self.num_features, 2, pooling='vote-max', metadata=False, hidden=self.cfg.head_hidden)
         head.head.load_state_dict({k: v.detach().cpu() for k, v in self.classifier.state_dict().items()})
         return head.eval()
+
+OBJECTIVES = tuple(TASKS)                               # every registered objective

@@ -8,7 +8,7 @@ What is timed (each after `--warmup` untimed steps; median over every timed step
 the rounds interleave the kinds, so that a change of machine load hits all of them alike):
   loader      `lascl.experiment.encoder_loader` (ContrastivePairDataset with same-class key slices,
               class-balanced sampler, default collate, num_workers=0 as in the run), iterated alone.
-  lascl-plc   `EncoderTask(get_method('lascl-plc'))`, one step as `lascl.train.fit` does it: batch to
+  lascl-plc   `make_task(get_method('lascl-plc'))`, one step as `lascl.train.fit` does it: batch to
               device, autocast (per `amp_dtype`), forward (augmentation of both views, momentum update,
               query encoder + U-Net decoder, key encoder, class-queue InfoNCE, lesion CE + Dice),
               isfinite check, zero_grad, backward, grad clipping, AdamW step, LR-scheduler step, after_step
@@ -16,7 +16,7 @@ the rounds interleave the kinds, so that a change of machine load hits all of th
   supervised  the same timm backbone (`create_encoder(cfg.backbone, in_chans=1)`) + one nn.Linear head,
               cross-entropy on the un-augmented slices; no momentum encoder, no decoder; same engine
               step, optimiser and grad clipping.
-  augment     `task._views(batch)` alone (the two augmented views the lascl-plc step makes), no grad.
+  augment     `task.views(batch)` alone (the two augmented views the lascl-plc step makes), no grad.
 Steps run on a fixed set of pre-loaded batches, so the step figures exclude data loading.
 images/s = batch size / seconds per step (one "image" = one training slice; lascl-plc also reads its key slice).
 CPU seconds per step (`time.process_time`, all threads of the process) are printed next to wall time:
@@ -58,9 +58,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from lascl.core import get_device, seed_everything
-from lascl.data import toy_store, FoldSplit
-from lascl.experiment import ExperimentData, RunParams, encoder_loader, prepare_data
-from lascl.methods import EncoderTask, MethodConfig, get_method
+from lascl.data import FoldSplit
+from lascl.testing import toy_store
+from lascl.experiment import ExperimentData, RunParams, Run, encoder_loader
+from lascl.methods import make_task as method_task, MethodConfig, get_method
 from lascl.models import create_encoder
 from lascl.train import TrainConfig, amp_dtype, make_optimizer, make_scheduler
 
@@ -78,8 +79,8 @@ def build_data(args, cfg: MethodConfig) -> tuple[ExperimentData, str]:
             if importlib.util.find_spec('lascl.synthetic') is None: raise ImportError('lascl.synthetic is not built yet')
             root = default_data_dir() / 'hb'
             if not (root.is_dir() and any(root.iterdir())): raise FileNotFoundError(f'no cached cohort in {root}')
-            data = prepare_data(RunParams(method=cfg.name, cohort='hb', image_size=cfg.image_size, batch_size=cfg.batch_size,
-                                          progress=False), cfg)
+            data = Run(RunParams(method=cfg.name, cohort='hb', image_size=cfg.image_size, batch_size=cfg.batch_size,
+                                 progress=False), cfg).prepare()
             return data, f'hb cohort ({len(data.split.train)} training patients, {len(data.store)} slices)'
         except Exception as e:                       # no cohort / no generator yet: say so and use toy slices
             print(f'[bench_train] --cohort hb unavailable ({type(e).__name__}: {e}); using toy slices', file=sys.stderr)
@@ -183,15 +184,15 @@ def make_task(kind: str, cfg: MethodConfig, n_classes: int) -> nn.Module:
 
 
 def _make_task(kind: str, cfg: MethodConfig, n_classes: int) -> nn.Module:
-    "The module a kind trains: the lascl-plc EncoderTask, a variant of it, or the plain supervised model."
+    "The module a kind trains: the lascl-plc stage-1 task, a variant of it, or the plain supervised model."
     if kind == 'supervised': return PlainSupervised(cfg.backbone, n_classes)
-    if kind == 'lascl-plc': return EncoderTask(cfg, n_classes)
-    if kind == 'lascl-plc-noseg': return EncoderTask(get_method('lascl-plc-noseg', **_sizes(cfg)), n_classes)
+    if kind == 'lascl-plc': return method_task(cfg, n_classes)
+    if kind == 'lascl-plc-noseg': return method_task(get_method('lascl-plc-noseg', **_sizes(cfg)), n_classes)
     if kind == 'lascl-plc-noaug':
-        task = EncoderTask(cfg, n_classes)
+        task = method_task(cfg, n_classes)
         task._views = lambda b: ((b['image'], b['mask']), (b.get('image_k', b['image']), b.get('mask_k', b['mask'])))
         return task
-    if kind == 'supervised+aug': return EncoderTask(get_method('supervised', **_sizes(cfg)), n_classes)
+    if kind == 'supervised+aug': return method_task(get_method('supervised', **_sizes(cfg)), n_classes)
     raise ValueError(kind)
 
 
@@ -231,7 +232,7 @@ def setup_kind(kind: str, args, cfg: MethodConfig, data: ExperimentData, device:
         task = make_task('lascl-plc', cfg, n_classes).to(device)
         dev_batches = [to_device(b, device) for b in batches]
         def aug():
-            with torch.no_grad(): return task._views(dev_batches[state['i'] % len(dev_batches)])
+            with torch.no_grad(): return task.views(dev_batches[state['i'] % len(dev_batches)])
         return aug, task
     step = EngineStep(make_task(kind, cfg, n_classes), device, cfg.lr, steps_per_epoch=len(loader))
     return (lambda: step(next_batch())), step
