@@ -16,8 +16,8 @@ from .core import LasclDataError, Cohort
 from .preprocess import SliceStore
 
 # %% auto #0
-__all__ = ['make_folds', 'check_folds', 'cohort_folds', 'FoldSplit', 'split_fold', 'encode_sex', 'SliceDataset',
-           'ContrastivePairDataset', 'PatientBagDataset', 'collate_bags', 'ClassPureBatchSampler',
+__all__ = ['make_folds', 'check_folds', 'cohort_folds', 'FoldSplit', 'split_fold', 'encode_sex', 'EpochSeeded', 'SliceDataset',
+           'ContrastivePairDataset', 'PatientBagDataset', 'collate_bags', 'PatientOrder', 'ClassPureBatchSampler',
            'ClassBalancedSampler', 'PatientBatchSampler']
 
 # %% ../nbs/04_data.ipynb #1175a188
@@ -105,7 +105,16 @@ def _patient_meta(store: SliceStore) -> tuple[np.ndarray, np.ndarray, np.ndarray
     sex = encode_sex(p['sex']) if 'sex' in p else np.full(len(p), np.nan)
     return p['label'].to_numpy().astype(np.int64), age.astype(np.float32), sex.astype(np.float32)
 
-class _StoreDataset(Dataset):
+class EpochSeeded:
+    """Seeded per-epoch randomness, the one way lascl's datasets and samplers order and draw: `set_epoch(e)` (called by
+    `lascl.train.fit` at each epoch) and `rng(*key) = np.random.default_rng([seed, epoch, *key])`, so the same (seed,
+    epoch, key) gives the same draws in every process and after a resume."""
+    seed: int = 0
+    epoch: int = 0
+    def set_epoch(self, epoch: int) -> None: self.epoch = epoch
+    def rng(self, *key) -> np.random.Generator: return np.random.default_rng([self.seed, self.epoch, *key])
+
+class _StoreDataset(EpochSeeded, Dataset):
     "Common part: the store, the chosen patient rows, their slices, and seeded per-epoch randomness."
     def __init__(self, store: SliceStore, patients=None, seed: int = 0):
         self.store, self.seed, self.epoch = store, seed, 0
@@ -113,8 +122,6 @@ class _StoreDataset(Dataset):
         if len(self.patients) == 0: raise LasclDataError(f"{type(self).__name__}: no patients selected")
         self.labels_p, self.age_p, self.sex_p = _patient_meta(store)
         self.slices = np.flatnonzero(np.isin(store.patient, self.patients))
-    def set_epoch(self, epoch: int): self.epoch = epoch
-    def _rng(self, *key) -> np.random.Generator: return np.random.default_rng([self.seed, self.epoch, *key])
     def _slice_item(self, i: int) -> dict:
         p = int(self.store.patient[i])
         return dict(image=torch.from_numpy(self.store.inputs([i])[0]),
@@ -142,7 +149,7 @@ class ContrastivePairDataset(SliceDataset):
         pats = store.patient[self.slices]
         self._by_class = {c: self.slices[self.labels_p[pats] == c] for c in np.unique(self.labels_p[pats])}
     def _key_index(self, i: int) -> int:
-        rng, p = self._rng(i), int(self.store.patient[i])
+        rng, p = self.rng(i), int(self.store.patient[i])
         if self.pairing == 'same': return i
         if self.pairing == 'adjacent':
             own = self.store.slices_of(p); k = int(np.flatnonzero(own == i)[0])
@@ -174,7 +181,7 @@ class PatientBagDataset(_StoreDataset):
         if len(own) == 0: raise LasclDataError(f"patient {self.store.patients.patient_id.iloc[p]!r} (row {p}) has no slices in the store")
         k = self.bag_size
         if self.policy == 'all' or len(own) <= k: return own
-        rng = self._rng(p)
+        rng = self.rng(p)
         if self.policy == 'uniform': sel = rng.choice(own, k, replace=False)
         elif self.policy == 'even': sel = own[np.linspace(0, len(own) - 1, k).round().astype(int)]
         elif self.policy == 'lesion':
@@ -208,10 +215,14 @@ def collate_bags(items: list[dict]) -> dict:
     return out
 
 # %% ../nbs/04_data.ipynb #bfdbeffe
-class _EpochSampler(Sampler):
+class _EpochSampler(EpochSeeded, Sampler):
     def __init__(self, seed: int = 0): self.seed, self.epoch = seed, 0
-    def set_epoch(self, epoch: int): self.epoch = epoch
-    def _rng(self) -> np.random.Generator: return np.random.default_rng([self.seed, self.epoch])
+
+class PatientOrder(_EpochSampler):
+    "Each of `n` items (patients) once per epoch: shuffled from `(seed, epoch)`, or in order."
+    def __init__(self, n: int, shuffle: bool = True, seed: int = 0): super().__init__(seed); self.n, self.shuffle = n, shuffle
+    def __len__(self): return self.n
+    def __iter__(self): yield from (self.rng().permutation(self.n) if self.shuffle else np.arange(self.n)).tolist()
 
 class ClassPureBatchSampler(_EpochSampler):
     "Batches of `batch_size` item indices that all share one class; `n_batches` per epoch (default: one pass)."
@@ -222,7 +233,7 @@ class ClassPureBatchSampler(_EpochSampler):
         self.n_batches = n_batches or max(1, len(self.labels) // batch_size)
     def __len__(self): return self.n_batches
     def __iter__(self):
-        rng = self._rng()
+        rng = self.rng()
         pools = {c: list(rng.permutation(np.flatnonzero(self.labels == c))) for c in self.classes}
         for _ in range(self.n_batches):
             c = rng.choice(self.classes)
@@ -237,7 +248,7 @@ class ClassBalancedSampler(_EpochSampler):
         freq = np.bincount(self.labels)[self.labels].astype(float)
         self.weights = 1.0 / freq / (1.0 / freq).sum()
     def __len__(self): return self.num_samples
-    def __iter__(self): yield from (int(i) for i in self._rng().choice(len(self.labels), self.num_samples, p=self.weights))
+    def __iter__(self): yield from (int(i) for i in self.rng().choice(len(self.labels), self.num_samples, p=self.weights))
 
 class PatientBatchSampler(_EpochSampler):
     "One batch per patient holding all its item indices; `neg_per_pos` subsamples negatives each epoch."
@@ -256,9 +267,9 @@ class PatientBatchSampler(_EpochSampler):
             n = min(len(neg), int(math.ceil(self.neg_per_pos * len(pos))))
             pats = np.concatenate([pos, rng.choice(neg, n, replace=False)])
         return rng.permutation(pats) if self.shuffle else np.sort(pats)
-    def __len__(self): return len(self._patients(self._rng()))
+    def __len__(self): return len(self._patients(self.rng()))
     def __iter__(self):
-        rng = self._rng()
+        rng = self.rng()
         for p in self._patients(rng):
             idx = np.flatnonzero(self.item_patient == p)
             if self.max_items and len(idx) > self.max_items: idx = np.sort(rng.choice(idx, self.max_items, replace=False))

@@ -14,11 +14,11 @@ from torch.utils.data import DataLoader
 from .core import Cohort, LasclDataError, default_data_dir, get_device, seed_everything, to_numpy
 from .preprocess import PreprocessConfig, SliceStore, build_cache
 from .data import (ContrastivePairDataset, ClassBalancedSampler, ClassPureBatchSampler, cohort_folds, split_fold,
-                        FoldSplit, encode_sex, PatientBagDataset, collate_bags)
+                        FoldSplit, encode_sex, PatientBagDataset, collate_bags, EpochSeeded, PatientOrder)
 from .train import TrainConfig, fit, save_checkpoint, load_checkpoint
 from .metrics import Threshold, metrics_with_ci, multiclass_metrics_with_ci, auc_score
 from sklearn.metrics import confusion_matrix
-from .methods import MethodConfig, get_method, make_task, EncoderTask, PatientHead, PatientHeadTask, PRESETS
+from .methods import MethodConfig, get_method, make_task, covariates, EncoderTask, PatientHead, PatientHeadTask, PRESETS
 
 # %% auto #0
 __all__ = ['SMOKE_HB', 'SMOKE_CT', 'EMBEDDED', 'CT_FOV_MM', 'MR_INPLANE_MM', 'RunParams', 'load_cohort', 'label_scheme',
@@ -173,18 +173,10 @@ class _Indexed(torch.utils.data.Dataset):
     def set_epoch(self, e): self.ds.set_epoch(e)
     def __getitem__(self, i): return {**self.ds[i], 'index': torch.tensor(int(self.ds.slices[i]))}
 
-class _PatientOrder(torch.utils.data.Sampler):
-    "Each item (patient) once per epoch, shuffled from `(seed, epoch)`, or in order."
-    def __init__(self, n: int, shuffle: bool = True, seed: int = 0): self.n, self.shuffle, self.seed, self.epoch = n, shuffle, seed, 0
-    def set_epoch(self, e): self.epoch = e
-    def __len__(self): return self.n
-    def __iter__(self):
-        yield from (np.random.default_rng([self.seed, self.epoch]).permutation(self.n) if self.shuffle else np.arange(self.n)).tolist()
-
 def bag_loader(data: ExperimentData, patients: np.ndarray, cfg: MethodConfig, shuffle: bool = False, seed: int = 0) -> DataLoader:
     "Padded bag batches (`lascl.data.collate_bags`) of all slices of `cfg.batch_size` patients."
     ds = PatientBagDataset(data.store, patients, seed=seed)
-    return DataLoader(ds, batch_size=cfg.batch_size, sampler=_PatientOrder(len(ds), shuffle, seed), collate_fn=collate_bags)
+    return DataLoader(ds, batch_size=cfg.batch_size, sampler=PatientOrder(len(ds), shuffle, seed), collate_fn=collate_bags)
 
 @torch.no_grad()
 def mil_predict(task: torch.nn.Module, loader: DataLoader) -> tuple[np.ndarray, np.ndarray]:
@@ -237,21 +229,20 @@ def patient_bags(store: SliceStore, emb: torch.Tensor, patients: np.ndarray) -> 
                 sex=torch.as_tensor(encode_sex(t['sex']) if 'sex' in t else np.full(len(t), np.nan), dtype=torch.float32),
                 patient=torch.as_tensor(np.asarray(patients)))
 
-class _BagBatches(torch.utils.data.Dataset):
+class _BagBatches(EpochSeeded, torch.utils.data.Dataset):
     "Mini-batches of a pre-built bag batch, reshuffled per epoch from (seed, epoch)."
     def __init__(self, bags: dict, batch_size: int, seed: int = 0):
         self.bags, self.bs, self.seed, self.epoch = bags, batch_size, seed, 0
-    def set_epoch(self, e): self.epoch = e
     def __len__(self): return max(1, -(-len(self.bags['label']) // self.bs))
     def __getitem__(self, i):
-        order = np.random.default_rng([self.seed, self.epoch]).permutation(len(self.bags['label']))[i * self.bs:(i + 1) * self.bs]
+        order = self.rng().permutation(len(self.bags['label']))[i * self.bs:(i + 1) * self.bs]
         return {k: v[torch.from_numpy(order)] for k, v in self.bags.items()}
 
 @torch.no_grad()
 def predict_patients(head: PatientHead, bags: dict) -> tuple[np.ndarray, np.ndarray]:
     "Class probabilities `(P, C)` of the patients (rows sum to 1) and slice weights `(P, K)`."
     head.eval(); dev = head.mu.device
-    meta = torch.stack([bags['age'], bags['sex']], 1).to(dev) if head.metadata else None
+    meta = covariates(bags).to(dev) if head.metadata else None
     logits, w = head(bags['emb'].to(dev), bags['valid'].to(dev), meta)
     return to_numpy(logits.float().softmax(1)), to_numpy(w)
 
@@ -440,7 +431,7 @@ class Run:
             seed_everything(self.params.seed)
             train = self.bags('train')
             head = PatientHead(self.emb.shape[1], len(st.classes), cfg.pooling, cfg.metadata, cfg.head_hidden)
-            head.fit_stats(train['emb'][train['valid']], torch.stack([train['age'], train['sex']], 1))
+            head.fit_stats(train['emb'][train['valid']], covariates(train))
             counts = torch.bincount(train['label'], minlength=len(st.classes)).float()
             head_task = PatientHeadTask(head, class_weight=counts.sum() / (len(counts) * counts.clamp_min(1)))
             validate = lambda t: dict(auc=auc_score(val['label'].numpy(), predict_patients(t.head, val)[0]))

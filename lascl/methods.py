@@ -15,13 +15,13 @@ from .augment import ContrastiveAugment, ContrastiveAugConfig, ClassConditionalA
 from .losses import NTXentLoss, SupConLoss, ClassQueueMoCoLoss, LesionAwareLoss
 from .models import (create_encoder, LesionAwareEncoder, ProjectionHead, ClassifierHead, MetadataFusion, MoCo, freeze,
                           set_trainable, param_groups_for, CurriculumSchedule)
-from .mil import make_pool, POOLS, VOTES, MaxPool
+from .mil import make_pool, vote, POOLS, VOTES, MaxPool
 
 # %% auto #0
 __all__ = ['TASKS', 'POOLINGS', 'CT_SEED_CURRICULUM', 'CT_SEED_LRS', 'PRESETS', 'METHODS', 'CT_METHODS', 'ALL_METHODS',
            'OBJECTIVES', 'register_task', 'MethodConfig', 'get_method', 'EncoderTask', 'make_task', 'SliceTask',
            'SupervisedTask', 'SimCLRTask', 'SupConTask', 'MoCoTask', 'ClassQueueTask', 'PatientHead', 'PatientHeadTask',
-           'curriculum_schedule', 'PatientMILTask']
+           'covariates', 'curriculum_schedule', 'PatientMILTask']
 
 # %% ../nbs/30_methods.ipynb #c7d1c816
 TASKS: dict[str, type] = {}              # objective name -> stage-1 task class (see `register_task`, `make_task` below)
@@ -361,19 +361,15 @@ class PatientHead(nn.Module):
         return self._classify(h, meta), w
 
 def _vote(P: torch.Tensor, valid: torch.Tensor, how: str) -> tuple[torch.Tensor, torch.Tensor]:
-    """Patient class probabilities `(B, C)` from slice probabilities `P (B, K, C)` over valid slices, via `lascl.mil` pools,
-    and the slice weights `(B, K)`. 'mean': mean slice probability per class; 'fraction': the fraction of slices that
-    vote for each class (binary: slices with p >= 0.5 vote positive; K classes: arg-max); 'max' (binary only): the
-    positive probability of the top slice, weights one-hot on it."""
+    """Patient class probabilities `(B, C)` from slice probabilities `P (B, K, C)` over valid slices, by `lascl.mil.vote`,
+    and the slice weights `(B, K)`. Binary: the positive class votes (slices with p >= 0.5 for 'fraction'; 'max': the top
+    slice's probability, weights one-hot on it) and the negative is its complement; 'max' is a binary rule."""
     C = P.shape[-1]
     if how == 'max' and C != 2: raise ValueError(f"vote-max is a binary rule (a patient is positive when any slice is), got {C} classes")
-    if C == 2:                                       # the positive class decides; the negative is its complement
-        p = P[..., 1]
-        prob, w = make_pool('mean')((p >= 0.5).to(p), valid) if how == 'fraction' else make_pool(how)(p, valid)
-        prob = prob.clamp(1e-6, 1 - 1e-6)
-        return torch.stack([1 - prob, prob], 1), w
-    if how == 'fraction': P = F.one_hot(P.argmax(-1), C).to(P)
-    return make_pool('mean')(P, valid)
+    if C > 2: return vote(P, valid, how)
+    prob, w = vote(P[..., 1], valid, how)
+    prob = prob.clamp(1e-6, 1 - 1e-6)
+    return torch.stack([1 - prob, prob], 1), w
 
 class PatientHeadTask(nn.Module):
     "Stage-2 training step: bag batches `emb (B,K,D)`, `valid`, `label`, `age`, `sex` -> (loss, logs)."
@@ -381,7 +377,7 @@ class PatientHeadTask(nn.Module):
         super().__init__(); self.head = head
         self.register_buffer('class_weight', class_weight)
     def forward(self, batch):
-        meta = _meta(batch) if self.head.metadata else None
+        meta = covariates(batch) if self.head.metadata else None
         y = batch['label']
         if self.head.vote:           # train the slice classifier on every valid slice with its patient's label
             logits = self.head.slice_logits(batch['emb'], meta)
@@ -392,7 +388,8 @@ class PatientHeadTask(nn.Module):
             loss = F.cross_entropy(logits, y, weight=self.class_weight)
         return loss, {}
 
-def _meta(batch) -> torch.Tensor:
+def covariates(batch: dict) -> torch.Tensor:
+    "The patient covariates of a batch or bag batch, `(B, 2)`: age and sex (1 = F, 0 = M; NaN where missing), as float32."
     return torch.stack([batch['age'].float(), batch['sex'].float()], 1)
 
 # %% ../nbs/30_methods.ipynb #beccfc4d

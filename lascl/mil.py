@@ -19,7 +19,7 @@ from .core import LasclDataError
 
 # %% auto #0
 __all__ = ['POOLS', 'VOTES', 'pad_bags', 'check_bags', 'masked_softmax', 'MILPool', 'MeanPool', 'MaxPool', 'LSEPool',
-           'TopKMeanPool', 'AttentionPool', 'GatedAttentionPool', 'TransformerPool', 'make_pool', 'slice_vote',
+           'TopKMeanPool', 'AttentionPool', 'GatedAttentionPool', 'TransformerPool', 'make_pool', 'vote',
            'aggregate_slices']
 
 # %% ../nbs/13_mil.ipynb #4e227340
@@ -195,17 +195,15 @@ def make_pool(name: str, dim: int | None = None, **kw) -> MILPool:
 VOTES = ('mean', 'max', 'fraction')
 
 
-def slice_vote(prob: np.ndarray, how: str = 'mean', threshold: float = 0.5) -> np.ndarray | float:
-    "Vote one patient's slice probabilities `(N,)` (or `(N, C)`) into a patient score (or `(C,)` scores)."
-    p = np.asarray(prob, dtype=float)
-    if how not in VOTES: raise LasclDataError(f"slice_vote: how must be one of {VOTES}, got {how!r}")
-    if p.ndim not in (1, 2) or len(p) == 0:
-        raise LasclDataError(f"slice_vote: expected a non-empty (N,) or (N, C) array of slice probabilities, got shape {p.shape}")
-    if how == 'mean': out = p.mean(0)
-    elif how == 'max': out = p.max(0)
-    elif p.ndim == 1: out = (p >= threshold).mean()
-    else: out = np.bincount(p.argmax(1), minlength=p.shape[1]) / len(p)
-    return float(out) if p.ndim == 1 else out
+def vote(P: Tensor, valid: Tensor | None = None, how: str = 'mean', threshold: float = 0.5) -> tuple[Tensor, Tensor]:
+    """The one slice vote of lascl: patient scores from the slice probabilities of padded bags, over their valid slices.
+    `P (B, K)`: one probability per slice (binary) -> `(B,)`; `P (B, K, C)`: class probabilities -> `(B, C)`; plus the
+    slice weights `(B, K)`. 'mean': mean probability; 'max': max probability (weights one-hot on the top slice);
+    'fraction': fraction of slices voting for each class (binary: `p >= threshold`; C classes: arg-max)."""
+    if how not in VOTES: raise LasclDataError(f"vote: how must be one of {VOTES}, got {how!r}")
+    if how == 'fraction':
+        P = (P >= threshold).to(P) if P.ndim == 2 else F.one_hot(P.argmax(-1), P.shape[-1]).to(P)
+    return make_pool('max' if how == 'max' else 'mean')(P, valid)
 
 
 def aggregate_slices(df: pd.DataFrame, by: str = 'patient', how: str = 'mean', threshold: float = 0.5,
@@ -225,13 +223,11 @@ def aggregate_slices(df: pd.DataFrame, by: str = 'patient', how: str = 'mean', t
         r, c = np.argwhere(bad)[0]
         raise LasclDataError(f"aggregate_slices: row {df.index[r]!r}, column {cols[c]!r} = {p[r, c]}; "
                              f"expected a probability in [0, 1]")
-    if how == 'fraction':
-        if len(cols) == 1: votes = (p >= threshold).astype(float)
-        else: votes = np.eye(len(cols))[p.argmax(1)]
-    else: votes = p
-    g = pd.DataFrame(votes, columns=cols, index=df.index).groupby(df[by], sort=True)
-    out = {'mean': g.mean, 'max': g.max, 'fraction': g.mean}[how]()
-    out['n_slices'] = g.size()
+    groups = df.groupby(by, sort=True).indices                        # patient -> row positions, sorted by patient
+    P, valid = pad_bags([torch.from_numpy(p[rows]) for rows in groups.values()])
+    scores, _ = vote(P[..., 0] if len(cols) == 1 else P, valid, how, threshold)
+    out = pd.DataFrame(scores.reshape(len(groups), len(cols)).numpy(), columns=cols, index=pd.Index(list(groups), name=by))
+    out['n_slices'] = valid.sum(1).numpy()
     for c in [k for k in keep if k in df.columns]:
         nun = df.groupby(by, sort=True)[c].nunique(dropna=False)
         if (nun > 1).any():
