@@ -90,11 +90,11 @@ def _n_classes(head_state: dict) -> int:
 
 def _method_config(ck: dict, path: Path, preset: str | None):
     from lascl.methods import MethodConfig, get_method
-    if 'method_config' in ck: return MethodConfig(**ck['method_config'])
+    if 'method_config' in ck: return MethodConfig.from_dict(ck['method_config'])
     params = path.parent / 'params.json'
     if params.is_file():
         mc = json.loads(params.read_text()).get('method_config')
-        if mc: return MethodConfig(**mc)
+        if mc: return MethodConfig.from_dict(mc)
     if preset is None:
         warnings.warn(f"{path}: no method settings stored with the checkpoint (no params.json next to it); "
                       f"using {ck['method']!r} under the 'default' preset", LasclWarning)
@@ -116,7 +116,7 @@ def load_trained(checkpoint: str | Path, device: str = 'cpu', preset: str | None
     n_classes = len(ck['classes']) if ck.get('classes') else _n_classes(ck['head'])
     task = make_task(cfg, n_classes=n_classes)
     task.load_state_dict(ck['encoder'])
-    head = PatientHead(task.num_features, n_classes, cfg.pooling, cfg.metadata, cfg.head_hidden)
+    head = PatientHead(task.num_features, n_classes, cfg.head.pooling, cfg.head.metadata, cfg.head.hidden)
     head.load_state_dict(ck['head'])
     dev = get_device(device)
     return TrainedModel(task.to(dev).eval(), head.to(dev).eval(), cfg, float(ck['threshold']), str(ck['method']), ck.get('classes'))
@@ -128,10 +128,10 @@ def infer_store(model: TrainedModel | str | Path, store, device: str = 'cpu', ba
     import numpy as np, pandas as pd
     from lascl.experiment import embed_slices, patient_bags, predict_patients
     model = model if isinstance(model, TrainedModel) else load_trained(model, device)
-    size = (model.cfg.image_size, model.cfg.image_size)
-    if store.n_channels != model.cfg.in_chans:
-        raise _bad(f"slice store: {store.n_channels} input channel(s) but {model.method} was trained on {model.cfg.in_chans} "
-                   f"(the image and the contrasts {list(model.cfg.channels)})")
+    size = (model.cfg.encoder.image_size, model.cfg.encoder.image_size)
+    if store.n_channels != model.cfg.encoder.in_chans:
+        raise _bad(f"slice store: {store.n_channels} input channel(s) but {model.method} was trained on {model.cfg.encoder.in_chans} "
+                   f"(the image and the contrasts {list(model.cfg.encoder.channels)})")
     if tuple(store.images.shape[1:]) != size:
         raise _bad(f"slice store: slices are {tuple(store.images.shape[1:])} but {model.method} was trained on {size} crops")
     n = np.bincount(store.patient, minlength=store.n_patients)

@@ -147,13 +147,13 @@ def preprocess_config(cohort: Cohort, cfg: MethodConfig) -> PreprocessConfig:
     of every slice with >= 5 % brain, resampled in-plane so that the crop spans `CT_FOV_MM`, brain window (40/80 HU),
     then z-scored with the patient's brain statistics."""
     modality = str(cohort.table['modality'].iloc[0]) if 'modality' in cohort.table else 'MR'
-    size = (cfg.image_size, cfg.image_size)
+    size = (cfg.encoder.image_size, cfg.encoder.image_size)
     if modality == 'CT':
-        mm = CT_FOV_MM / cfg.image_size
+        mm = CT_FOV_MM / cfg.encoder.image_size
         return PreprocessConfig(modality='CT', crop='brain', spacing=(None, mm, mm), crop_size=size, window='brain',
-                                normalise='zscore', clip=None, empty_mask='all', channels=cfg.channels)
+                                normalise='zscore', clip=None, empty_mask='all', channels=cfg.encoder.channels)
     return PreprocessConfig(modality='MR', crop_size=size, skull_strip=False, spacing=(None, MR_INPLANE_MM, MR_INPLANE_MM),
-                            channels=cfg.channels)
+                            channels=cfg.encoder.channels)
 
 @dataclass
 class ExperimentData:
@@ -174,9 +174,9 @@ class _Indexed(torch.utils.data.Dataset):
     def __getitem__(self, i): return {**self.ds[i], 'index': torch.tensor(int(self.ds.slices[i]))}
 
 def bag_loader(data: ExperimentData, patients: np.ndarray, cfg: MethodConfig, shuffle: bool = False, seed: int = 0) -> DataLoader:
-    "Padded bag batches (`lascl.data.collate_bags`) of all slices of `cfg.batch_size` patients."
+    "Padded bag batches (`lascl.data.collate_bags`) of all slices of `cfg.schedule.batch_size` patients."
     ds = PatientBagDataset(data.store, patients, seed=seed)
-    return DataLoader(ds, batch_size=cfg.batch_size, sampler=PatientOrder(len(ds), shuffle, seed), collate_fn=collate_bags)
+    return DataLoader(ds, batch_size=cfg.schedule.batch_size, sampler=PatientOrder(len(ds), shuffle, seed), collate_fn=collate_bags)
 
 @torch.no_grad()
 def mil_predict(task: torch.nn.Module, loader: DataLoader) -> tuple[np.ndarray, np.ndarray]:
@@ -197,11 +197,11 @@ def _mil_validation(loader: DataLoader):
 
 def encoder_loader(data: ExperimentData, cfg: MethodConfig, seed: int = 0) -> DataLoader:
     "Training slices of the fold, class-balanced, `slices_per_patient` per training patient per epoch."
-    ds = _Indexed(ContrastivePairDataset(data.store, data.split.train, pairing=cfg.pairing, seed=seed))
-    labels = ds.ds.labels; n = len(data.split.train) * cfg.slices_per_patient
-    if cfg.class_pure:
-        return DataLoader(ds, batch_sampler=ClassPureBatchSampler(labels, cfg.batch_size, max(1, n // cfg.batch_size), seed=seed))
-    return DataLoader(ds, batch_size=cfg.batch_size, sampler=ClassBalancedSampler(labels, n, seed=seed), drop_last=len(labels) > cfg.batch_size)
+    ds = _Indexed(ContrastivePairDataset(data.store, data.split.train, pairing=cfg.encoder.pairing, seed=seed))
+    labels = ds.ds.labels; n = len(data.split.train) * cfg.schedule.slices_per_patient
+    if cfg.schedule.class_pure:
+        return DataLoader(ds, batch_sampler=ClassPureBatchSampler(labels, cfg.schedule.batch_size, max(1, n // cfg.schedule.batch_size), seed=seed))
+    return DataLoader(ds, batch_size=cfg.schedule.batch_size, sampler=ClassBalancedSampler(labels, n, seed=seed), drop_last=len(labels) > cfg.schedule.batch_size)
 
 @torch.no_grad()
 def embed_slices(task: EncoderTask, store: SliceStore, device: str = 'auto', batch_size: int = 256) -> torch.Tensor:
@@ -249,7 +249,7 @@ def predict_patients(head: PatientHead, bags: dict) -> tuple[np.ndarray, np.ndar
 # %% ../nbs/31_experiment.ipynb #38c23aee
 def lesion_dice(task: EncoderTask, store: SliceStore, slices: np.ndarray, device: str = 'auto') -> float | None:
     "Dice of the lesion branch (probability > 0.5) over the given slices, pooled (None without a branch)."
-    if not task.cfg.seg_branch or len(slices) == 0: return None
+    if not task.cfg.encoder.seg_branch or len(slices) == 0: return None
     dev = get_device(device); task.to(dev)
     inter = total = 0.0
     for i in range(0, len(slices), 256):
@@ -394,12 +394,12 @@ class Run:
             ck = load_checkpoint(path); task.load_state_dict(ck['model'])
             hist = pd.DataFrame(ck['history'], columns=ck['history_columns'])
         else:
-            tcfg = TrainConfig(epochs=cfg.epochs, lr=cfg.lr, warmup_epochs=min(1, cfg.epochs / 4), device=p.device,
+            tcfg = TrainConfig(epochs=cfg.schedule.epochs, lr=cfg.schedule.lr, warmup_epochs=min(1, cfg.schedule.epochs / 4), device=p.device,
                                progress=p.progress, desc=f'{cfg.name} encoder')
             if task.inputs == 'bags':          # e.g. the whole slice classifier, on bags of training patients
                 loader = bag_loader(data, data.split.train, cfg, shuffle=True, seed=p.seed)
                 validate = _mil_validation(bag_loader(data, data.split.val, cfg))
-                tcfg.monitor, tcfg.mode, tcfg.patience = 'val_auc', 'max', cfg.patience
+                tcfg.monitor, tcfg.mode, tcfg.patience = 'val_auc', 'max', cfg.schedule.patience
             else: loader, validate = encoder_loader(data, cfg, p.seed), None
             hist = fit(task, loader, tcfg, validate=validate, ckpt_path=path.with_suffix('.resume.pt'))
             save_checkpoint(dict(model=task.state_dict(), history=hist.to_numpy(dtype=float).tolist(),
@@ -430,13 +430,13 @@ class Run:
             cfg = self.cfg
             seed_everything(self.params.seed)
             train = self.bags('train')
-            head = PatientHead(self.emb.shape[1], len(st.classes), cfg.pooling, cfg.metadata, cfg.head_hidden)
+            head = PatientHead(self.emb.shape[1], len(st.classes), cfg.head.pooling, cfg.head.metadata, cfg.head.hidden)
             head.fit_stats(train['emb'][train['valid']], covariates(train))
             counts = torch.bincount(train['label'], minlength=len(st.classes)).float()
             head_task = PatientHeadTask(head, class_weight=counts.sum() / (len(counts) * counts.clamp_min(1)))
             validate = lambda t: dict(auc=auc_score(val['label'].numpy(), predict_patients(t.head, val)[0]))
-            tcfg = TrainConfig(epochs=cfg.head_epochs, lr=cfg.head_lr, weight_decay=1e-3, monitor='val_auc', mode='max',
-                               patience=cfg.head_patience, device='cpu', progress=False, desc=f'{cfg.name} head')
+            tcfg = TrainConfig(epochs=cfg.head.epochs, lr=cfg.head.lr, weight_decay=1e-3, monitor='val_auc', mode='max',
+                               patience=cfg.head.patience, device='cpu', progress=False, desc=f'{cfg.name} head')
             hist = fit(head_task, DataLoader(_BagBatches(train, 32, self.params.seed), batch_size=None, shuffle=False), tcfg, validate=validate)
         self.head, self.histories['head'], self.evaluation = head, hist, None
         return head, hist
@@ -448,7 +448,7 @@ class Run:
 
     # --- evaluation and the results folder ---
     def evaluate(self) -> Evaluation:
-        """The decision rule on the validation patients (binary: the threshold `cfg.threshold_rule`; K > 2: arg-max,
+        """The decision rule on the validation patients (binary: the threshold `cfg.head.threshold_rule`; K > 2: arg-max,
         nothing tuned), then test metrics with patient-bootstrap CIs. Nothing is written."""
         p, cfg, head = self.params, self.cfg, self._need('head', 'train_head')
         st, sp = self.data.store, self.data.split
@@ -457,7 +457,7 @@ class Run:
         P_test, w_test = predict_patients(head, test)
         y_val, y_test, K = val['label'].numpy(), test['label'].numpy(), len(st.classes)
         if K == 2:
-            thr = Threshold.fit(y_val, P_val[:, 1], rule=cfg.threshold_rule)
+            thr = Threshold.fit(y_val, P_val[:, 1], rule=cfg.head.threshold_rule)
             ci = metrics_with_ci(y_test, P_test[:, 1], threshold=thr, n_boot=p.n_boot, seed=p.seed)
             pred, decision = (P_test[:, 1] >= float(thr)).astype(int), thr.to_dict()
         else:
@@ -502,7 +502,7 @@ class Run:
         history.to_csv(out / 'history.csv', index=False)
         thr = ev.decision['value']
         save_checkpoint(dict(encoder=task.state_dict(), head=head.state_dict(), threshold=float('nan') if thr is None else float(thr),
-                             method=cfg.name, method_config=asdict(cfg), classes=list(st.classes)), out / 'checkpoint.pt')
+                             method=cfg.name, method_config=cfg.to_dict(), classes=list(st.classes)), out / 'checkpoint.pt')
         write_json(params_record(p, cfg), out / 'params.json')
         write_json(ev.metrics, out / 'metrics.json')
         return RunResult(out, ev.metrics, ev.predictions, history, task, head, self.emb)

@@ -18,10 +18,11 @@ from .models import (create_encoder, LesionAwareEncoder, ProjectionHead, Classif
 from .mil import make_pool, vote, POOLS, VOTES, MaxPool
 
 # %% auto #0
-__all__ = ['TASKS', 'POOLINGS', 'CT_SEED_CURRICULUM', 'CT_SEED_LRS', 'PRESETS', 'METHODS', 'CT_METHODS', 'ALL_METHODS',
-           'OBJECTIVES', 'register_task', 'MethodConfig', 'get_method', 'EncoderTask', 'make_task', 'SliceTask',
-           'SupervisedTask', 'SimCLRTask', 'SupConTask', 'MoCoTask', 'ClassQueueTask', 'PatientHead', 'PatientHeadTask',
-           'covariates', 'curriculum_schedule', 'PatientMILTask']
+__all__ = ['TASKS', 'POOLINGS', 'CONFIG_VERSION', 'FLAT_NAMES', 'CT_SEED_CURRICULUM', 'CT_SEED_LRS', 'PRESETS', 'METHODS',
+           'CT_METHODS', 'ALL_METHODS', 'OBJECTIVES', 'register_task', 'EncoderConfig', 'ScheduleConfig', 'HeadConfig',
+           'MethodConfig', 'get_method', 'EncoderTask', 'make_task', 'SliceTask', 'SupervisedTask', 'SimCLRTask',
+           'SupConTask', 'MoCoTask', 'ClassQueueTask', 'PatientHead', 'PatientHeadTask', 'covariates',
+           'curriculum_schedule', 'PatientMILTask']
 
 # %% ../nbs/30_methods.ipynb #c7d1c816
 TASKS: dict[str, type] = {}              # objective name -> stage-1 task class (see `register_task`, `make_task` below)
@@ -39,83 +40,133 @@ def register_task(*objectives: str):
     return add
 
 POOLINGS = tuple(POOLS) + tuple(f'vote-{v}' for v in VOTES)
-_ADDED = ('curriculum', 'layer_lrs', 'head_dropout', 'patience', 'channels')   # fields added after the HB release: hashed only when set
+CONFIG_VERSION = 2      # bump when the meaning of a setting changes: it is part of every method hash (encoder caches, params.json)
 
 @dataclass(frozen=True)
-class MethodConfig:
-    "One method of the paper: every setting of both stages. `hash()` identifies it."
-    name: str
-    description: str
-    group: str = 'main'                    # 'main' | 'ablation' (which table of the paper) | 'ct' (the CT cohort's methods)
-    # --- stage 1: encoder ---
+class EncoderConfig:
+    "Stage 1's network and objective."
     objective: str = 'supervised'          # a registered task (`TASKS`)
     pairing: str = 'same'                  # key image: 'same' | 'adjacent' | 'same_class'
     seg_branch: bool = False               # lesion segmentation decoder on the shared encoder
     backbone: str = 'resnet18'             # any timm model name
     pretrained: bool = False               # timm weights (needs them downloaded or cached)
+    image_size: int = 64                   # crop size in pixels
+    channels: tuple = ()                   # extra co-registered contrasts by cohort column (e.g. ('t1', 't2', 'flair')): input channels after the image
     proj_dim: int = 128
     temperature: float = 0.1
     queue_size: int = 1024
     momentum: float = 0.99
     w_ce: float = 0.5                      # lesion branch: weighted cross-entropy
     w_dice: float = 0.5                    # lesion branch: Dice
-    class_pure: bool = False               # one class per batch (the LaSCL seed's sampler)
+
+    def __post_init__(self):      # JSON (params.json) gives lists: store tuples, so that a config read back hashes the same
+        object.__setattr__(self, 'channels', tuple(str(c) for c in self.channels))
+
+    @property
+    def in_chans(self) -> int: return 1 + len(self.channels)
+
+@dataclass(frozen=True)
+class ScheduleConfig:
+    "How stage 1 is trained: epochs, optimiser, batches and sampling (for patient-bag objectives `batch_size` counts patients)."
     epochs: int = 12
     lr: float = 1e-3
     batch_size: int = 64
     slices_per_patient: int = 6            # slices drawn per training patient per epoch (class-balanced)
-    image_size: int = 64
-    # --- stage 2: patient classifier ---
-    pooling: str = 'mean'                  # one of POOLINGS
-    metadata: bool = False                 # age/sex fusion
-    head_hidden: int = 0                   # 0: a linear head (an MLP on frozen features overfits small cohorts)
-    head_epochs: int = 80
-    head_lr: float = 3e-3
-    head_patience: int = 20
-    threshold_rule: str = 'youden'
-    # --- patient-level MIL objective ('patient-max', the CT seed): batch_size counts patients ---
+    class_pure: bool = False               # one class per batch (the LaSCL seed's sampler)
+    patience: int | None = None            # early stopping on validation AUC (patient-bag objectives; None: all epochs, keep the best)
     curriculum: tuple = ()                 # ((start as a fraction of epochs, (trainable prefixes, ...)), ...), used when pretrained
     layer_lrs: tuple = ()                  # ((prefix, lr, weight_decay), ...): the curriculum's param groups
-    head_dropout: float = 0.0              # dropout of the slice classifier (hidden width: head_hidden)
-    patience: int | None = None            # stage-1 early stopping on validation AUC (None: run all epochs, keep the best)
-    channels: tuple = ()                   # extra co-registered contrasts by cohort column (e.g. ('t1', 't2', 'flair')): input channels after the image
 
     def __post_init__(self):
-        if self.objective not in TASKS: raise ValueError(f"{self.name}: objective must be one of {tuple(TASKS)}, got {self.objective!r}")
-        if self.pooling not in POOLINGS: raise ValueError(f"{self.name}: pooling must be one of {POOLINGS}, got {self.pooling!r}")
-        if self.pairing not in ('same', 'adjacent', 'same_class'): raise ValueError(f"{self.name}: unknown pairing {self.pairing!r}")
-        # JSON (params.json) gives lists: store tuples, so that a config read back hashes and compares the same
         object.__setattr__(self, 'curriculum', tuple((float(f), tuple(str(p) for p in ps)) for f, ps in self.curriculum))
         object.__setattr__(self, 'layer_lrs', tuple((str(p), float(lr), float(wd)) for p, lr, wd in self.layer_lrs))
-        object.__setattr__(self, 'channels', tuple(str(c) for c in self.channels))
-        if self.curriculum:
-            starts = [f for f, _ in self.curriculum]
+
+@dataclass(frozen=True)
+class HeadConfig:
+    "Stage 2, the patient classifier, and the decision rule."
+    pooling: str = 'mean'                  # one of POOLINGS
+    metadata: bool = False                 # age/sex fusion
+    hidden: int = 0                        # 0: a linear head (an MLP on frozen features overfits small cohorts)
+    dropout: float = 0.0                   # dropout of a hidden layer (the CT seed's slice classifier)
+    epochs: int = 80
+    lr: float = 3e-3
+    patience: int = 20
+    threshold_rule: str = 'youden'         # binary decision threshold, fitted on validation patients
+
+_SECTIONS = dict(encoder=EncoderConfig, schedule=ScheduleConfig, head=HeadConfig)
+# flat setting names (registry entries, presets, `get_method` overrides, RunParams) -> (section, field)
+FLAT_NAMES = {**{f.name: ('encoder', f.name) for f in fields(EncoderConfig)},
+              **{f.name: ('schedule', f.name) for f in fields(ScheduleConfig)},
+              **{f'head_{f.name}': ('head', f.name) for f in fields(HeadConfig) if f.name not in ('pooling', 'metadata', 'threshold_rule')},
+              **{n: ('head', n) for n in ('pooling', 'metadata', 'threshold_rule')}}
+
+@dataclass(frozen=True)
+class MethodConfig:
+    """One method of the paper: its name and table group, and its settings in three parts: `encoder` (stage 1's network
+    and objective), `schedule` (how stage 1 trains) and `head` (stage 2 and the decision rule). `hash()` identifies it;
+    `hash(encoder_only=True)` identifies its stage 1 (methods that share it share a trained encoder). Build one with
+    `get_method` or `MethodConfig.make(name, description, **flat settings)`; `from_dict` reads `params.json` back."""
+    name: str
+    description: str = ''
+    group: str = 'main'                    # 'main' | 'ablation' (which table of the paper) | 'ct' (the CT cohort's methods)
+    encoder: EncoderConfig = EncoderConfig()
+    schedule: ScheduleConfig = ScheduleConfig()
+    head: HeadConfig = HeadConfig()
+
+    @classmethod
+    def make(cls, name: str, description: str = '', group: str = 'main', **settings) -> 'MethodConfig':
+        "A config from flat setting names (`FLAT_NAMES`: 'backbone', 'epochs', 'head_epochs', 'pooling', ...)."
+        unknown = sorted(set(settings) - set(FLAT_NAMES))
+        if unknown: raise ValueError(f"{name}: unknown setting(s) {unknown}; settings are {sorted(FLAT_NAMES)}")
+        parts = {s: {} for s in _SECTIONS}
+        for k, v in settings.items(): section, f = FLAT_NAMES[k]; parts[section][f] = v
+        return cls(name, description, group, **{s: _SECTIONS[s](**kw) for s, kw in parts.items()})
+
+    @classmethod
+    def from_dict(cls, d: dict) -> 'MethodConfig':
+        "Read back `to_dict()` (params.json, checkpoints); the flat dicts of runs written before version 2 are read too."
+        if 'encoder' not in d:
+            return cls.make(d['name'], d.get('description', ''), d.get('group', 'main'),
+                            **{k: v for k, v in d.items() if k in FLAT_NAMES})
+        return cls(**{k: (_SECTIONS[k](**v) if k in _SECTIONS else v) for k, v in d.items() if k != 'version'})
+
+    def replace(self, **settings) -> 'MethodConfig':
+        "A copy with some flat settings changed (as `get_method` overrides)."
+        return MethodConfig.make(self.name, self.description, self.group, **{**self.flat(), **settings})
+
+    def flat(self) -> dict:
+        "The settings by flat name."
+        return {k: getattr(getattr(self, s), f) for k, (s, f) in FLAT_NAMES.items()}
+
+    def __post_init__(self):
+        e, s, h = self.encoder, self.schedule, self.head
+        if e.objective not in TASKS: raise ValueError(f"{self.name}: objective must be one of {tuple(TASKS)}, got {e.objective!r}")
+        if h.pooling not in POOLINGS: raise ValueError(f"{self.name}: pooling must be one of {POOLINGS}, got {h.pooling!r}")
+        if e.pairing not in ('same', 'adjacent', 'same_class'): raise ValueError(f"{self.name}: unknown pairing {e.pairing!r}")
+        if s.curriculum:
+            starts = [f for f, _ in s.curriculum]
             if starts[0] != 0 or any(b <= a for a, b in zip(starts, starts[1:])) or starts[-1] >= 1:
                 raise ValueError(f"{self.name}: curriculum starts are fractions of the epochs, from 0 and strictly increasing below 1, got {starts}")
-            missing = sorted({p for _, ps in self.curriculum for p in ps} - {p for p, _, _ in self.layer_lrs})
+            missing = sorted({p for _, ps in s.curriculum for p in ps} - {p for p, _, _ in s.layer_lrs})
             if missing: raise ValueError(f"{self.name}: layer_lrs lacks (prefix, lr, weight_decay) for curriculum prefixes {missing}")
         self.task_class.check_config(self)
 
     def to_dict(self) -> dict:
-        "The settings as a dict; fields added after the first release are left out at their defaults (stable hashes, same params.json)."
-        defaults = {f.name: f.default for f in fields(self)}
-        return {k: v for k, v in asdict(self).items() if not (k in _ADDED and v == defaults[k])}
-
-    def encoder_fields(self) -> dict:
-        "The settings that define stage 1 (methods that share them can share a trained encoder)."
-        if self.task_class.classifies_patients:      # stage 1 is the whole classifier
-            return {k: v for k, v in self.to_dict().items() if k not in ('name', 'description', 'group', 'threshold_rule')}
-        keep = ('objective', 'pairing', 'seg_branch', 'backbone', 'pretrained', 'proj_dim', 'temperature', 'queue_size', 'momentum',
-                'w_ce', 'w_dice', 'class_pure', 'epochs', 'lr', 'batch_size', 'slices_per_patient', 'image_size')
-        return {k: getattr(self, k) for k in keep + (('channels',) if self.channels else ())}
+        "Every setting, nested by part, with the config version (what params.json and checkpoints hold)."
+        return dict(version=CONFIG_VERSION, **asdict(self))
 
     @property
-    def in_chans(self) -> int: return 1 + len(self.channels)
-    @property
-    def task_class(self) -> type: return TASKS[self.objective]
+    def task_class(self) -> type: return TASKS[self.encoder.objective]
 
     def hash(self, encoder_only: bool = False) -> str:
-        d = self.encoder_fields() if encoder_only else {k: v for k, v in self.to_dict().items() if k != 'description'}
+        """12 hex digits of the settings (name and description aside) and `CONFIG_VERSION`. `encoder_only`: the settings
+        of stage 1 (encoder and schedule; and the head's network too, not its decision rule, for a task that is its own
+        patient classifier)."""
+        d = {k: v for k, v in self.to_dict().items() if k != 'description'}
+        if encoder_only:
+            keep = ('version', 'encoder', 'schedule') + (('head',) if self.task_class.classifies_patients else ())
+            d = {k: d[k] for k in keep}
+            if 'head' in d: d['head'] = {k: v for k, v in d['head'].items() if k != 'threshold_rule'}
         return hashlib.sha1(json.dumps(d, sort_keys=True).encode()).hexdigest()[:12]
 
 # %% ../nbs/30_methods.ipynb #6fcbc8fb
@@ -172,11 +223,11 @@ CT_METHODS = tuple(n for n, c in _registry().items() if c.get('group') == 'ct')
 ALL_METHODS = METHODS + CT_METHODS
 
 def get_method(name: str, preset: str = 'default', **overrides) -> MethodConfig:
-    "The `MethodConfig` of a registered method under a preset, with optional field overrides."
+    "The `MethodConfig` of a registered method under a preset, with optional overrides by flat setting name (`FLAT_NAMES`)."
     reg = _registry()
     if name not in reg: raise KeyError(f"unknown method {name!r}; registered: {', '.join(reg)}")
     if preset not in PRESETS: raise KeyError(f"unknown preset {preset!r}; use one of {', '.join(PRESETS)}")
-    return MethodConfig(name=name, **{**reg[name], **PRESETS[preset], **_METHOD_PRESETS.get(name, {}).get(preset, {}),
+    return MethodConfig.make(name, **{**reg[name], **PRESETS[preset], **_METHOD_PRESETS.get(name, {}).get(preset, {}),
                                       **{k: v for k, v in overrides.items() if v is not None}})
 
 # %% ../nbs/30_methods.ipynb #4c3f9e3c
@@ -227,25 +278,25 @@ class EncoderTask(nn.Module):
     @torch.no_grad()
     def segment(self, x: torch.Tensor) -> torch.Tensor | None:
         "Lesion probability maps `(B, H, W)` from the segmentation branch (None without one)."
-        if not self.cfg.seg_branch: return None
+        if not self.cfg.encoder.seg_branch: return None
         enc = self.query_encoder; was = enc.training; enc.eval()
         p = enc(x)['seg_logits'].softmax(1)[:, 1]; enc.train(was); return p
 
 def make_task(cfg: MethodConfig, n_classes: int = 2, **kwargs) -> EncoderTask:
-    "The stage-1 task of any method: the class registered for `cfg.objective`, built with `cfg` (the one factory)."
-    return TASKS[cfg.objective](cfg, n_classes, **kwargs)
+    "The stage-1 task of any method: the class registered for `cfg.encoder.objective`, built with `cfg` (the one factory)."
+    return TASKS[cfg.encoder.objective](cfg, n_classes, **kwargs)
 
 class SliceTask(EncoderTask):
-    """Base of the slice objectives: a timm encoder (a `LesionAwareEncoder` with `cfg.seg_branch`), views made on the
+    """Base of the slice objectives: a timm encoder (a `LesionAwareEncoder` with `cfg.encoder.seg_branch`), views made on the
     batch's device by `ContrastiveAugment`, and the lesion branch's loss (weighted CE + Dice) added to the objective's.
     Subclasses add their modules in `build(encoder, n_classes)` and write `forward`."""
     def __init__(self, cfg: MethodConfig, n_classes: int = 2, augment: ContrastiveAugment | None = None):
         super().__init__(cfg, n_classes)
-        enc = (LesionAwareEncoder(cfg.backbone, in_chans=cfg.in_chans, pretrained=cfg.pretrained) if cfg.seg_branch
-               else create_encoder(cfg.backbone, in_chans=cfg.in_chans, pretrained=cfg.pretrained))
+        enc = (LesionAwareEncoder(cfg.encoder.backbone, in_chans=cfg.encoder.in_chans, pretrained=cfg.encoder.pretrained) if cfg.encoder.seg_branch
+               else create_encoder(cfg.encoder.backbone, in_chans=cfg.encoder.in_chans, pretrained=cfg.encoder.pretrained))
         self.num_features = enc.num_features
-        self.augment = augment or ContrastiveAugment(ContrastiveAugConfig(size=(cfg.image_size, cfg.image_size)))
-        self.seg_loss = LesionAwareLoss(None, w_contrast=0, w_ce=cfg.w_ce, w_dice=cfg.w_dice) if cfg.seg_branch else None
+        self.augment = augment or ContrastiveAugment(ContrastiveAugConfig(size=(cfg.encoder.image_size, cfg.encoder.image_size)))
+        self.seg_loss = LesionAwareLoss(None, w_contrast=0, w_ce=cfg.encoder.w_ce, w_dice=cfg.encoder.w_dice) if cfg.encoder.seg_branch else None
         self.build(enc, n_classes)
 
     def build(self, encoder: nn.Module, n_classes: int) -> None: raise NotImplementedError
@@ -253,7 +304,7 @@ class SliceTask(EncoderTask):
     def views(self, batch: dict):
         "Two augmented views `((x1, m1), (x2, m2))`: of the same slice (`pairing='same'`), or of the query and its key slice."
         x, m = batch['image'], batch['mask']
-        if self.cfg.pairing == 'same': return self.augment(x, m)
+        if self.cfg.encoder.pairing == 'same': return self.augment(x, m)
         return self.augment.view(x, m), self.augment.view(batch.get('image_k', x), batch.get('mask_k', m))
 
     def with_lesion_loss(self, loss: torch.Tensor, logs: dict, seg_logits, mask) -> tuple[torch.Tensor, dict]:
@@ -277,8 +328,8 @@ class SupervisedTask(SliceTask):
 class SimCLRTask(SliceTask):
     "NT-Xent (SimCLR) on the projections of two views; `SupConTask` uses the slice labels as well."
     def build(self, encoder, n_classes):
-        self.encoder, self.head = encoder, ProjectionHead(encoder.num_features, out_dim=self.cfg.proj_dim)
-        self.loss = self.make_loss(self.cfg.temperature)
+        self.encoder, self.head = encoder, ProjectionHead(encoder.num_features, out_dim=self.cfg.encoder.proj_dim)
+        self.loss = self.make_loss(self.cfg.encoder.temperature)
     def make_loss(self, temperature: float) -> nn.Module: return NTXentLoss(temperature)
     def contrast(self, z: torch.Tensor, batch: dict) -> torch.Tensor: return self.loss(z)
     def forward(self, batch):
@@ -301,8 +352,8 @@ class MoCoTask(SliceTask):
     optimiser step. Plain MoCo: every slice is its own class (its store index, `batch['index']`)."""
     def build(self, encoder, n_classes):
         cfg = self.cfg
-        self.moco = MoCo(encoder, ProjectionHead(encoder.num_features, out_dim=cfg.proj_dim), momentum=cfg.momentum,
-                         queue=ClassQueueMoCoLoss(cfg.proj_dim, cfg.queue_size, cfg.temperature))
+        self.moco = MoCo(encoder, ProjectionHead(encoder.num_features, out_dim=cfg.encoder.proj_dim), momentum=cfg.encoder.momentum,
+                         queue=ClassQueueMoCoLoss(cfg.encoder.proj_dim, cfg.encoder.queue_size, cfg.encoder.temperature))
         self._pending = None
     @property
     def query_encoder(self) -> nn.Module: return self.moco.encoder_q
@@ -394,34 +445,34 @@ def covariates(batch: dict) -> torch.Tensor:
 
 # %% ../nbs/30_methods.ipynb #beccfc4d
 def curriculum_schedule(cfg: MethodConfig) -> CurriculumSchedule:
-    "`cfg.curriculum` (stage starts as fractions of `cfg.epochs`) in epochs, with `cfg.layer_lrs`; stages that round to the same epoch keep the later one."
+    "`cfg.schedule.curriculum` (stage starts as fractions of `cfg.schedule.epochs`) in epochs, with `cfg.schedule.layer_lrs`; stages that round to the same epoch keep the later one."
     starts = {}
-    for frac, prefixes in cfg.curriculum: starts[int(round(frac * cfg.epochs))] = list(prefixes)
-    return CurriculumSchedule(sorted(starts.items()), {p: dict(lr=lr, weight_decay=wd) for p, lr, wd in cfg.layer_lrs})
+    for frac, prefixes in cfg.schedule.curriculum: starts[int(round(frac * cfg.schedule.epochs))] = list(prefixes)
+    return CurriculumSchedule(sorted(starts.items()), {p: dict(lr=lr, weight_decay=wd) for p, lr, wd in cfg.schedule.layer_lrs})
 
 @register_task('patient-max')
 class PatientMILTask(EncoderTask):
     """Stage 1 of objective 'patient-max': bag batch `image (B,K,C,H,W)`, `valid (B,K)`, `label (B,)` -> (BCE of the
     patient logits, logs). `score(batch)` gives patient logits `(B,)` and slice logits `(B,K)`; `embed(x (N,C,H,W)) -> (N, D)`.
-    The curriculum is used when `curriculum` is True (default: when `cfg.pretrained` and `cfg.curriculum` is set)."""
+    The curriculum is used when `curriculum` is True (default: when `cfg.encoder.pretrained` and `cfg.schedule.curriculum` is set)."""
     inputs, classifies_patients = 'bags', True
 
     @classmethod
     def check_config(cls, cfg: MethodConfig) -> None:
-        if cfg.pooling != 'vote-max' or cfg.metadata or cfg.seg_branch:
-            raise ValueError(f"{cfg.name}: objective {cfg.objective!r} is its own patient classifier (max over its slice logits): "
+        if cfg.head.pooling != 'vote-max' or cfg.head.metadata or cfg.encoder.seg_branch:
+            raise ValueError(f"{cfg.name}: objective {cfg.encoder.objective!r} is its own patient classifier (max over its slice logits): "
                              f"it needs pooling='vote-max', metadata=False and seg_branch=False")
 
     def __init__(self, cfg: MethodConfig, n_classes: int = 2, augment: ClassConditionalAugment | None = None,
                  curriculum: bool | None = None):
-        if n_classes != 2: raise ValueError(f"{cfg.name}: objective {cfg.objective!r} is binary (max over slice logits), got {n_classes} classes")
+        if n_classes != 2: raise ValueError(f"{cfg.name}: objective {cfg.encoder.objective!r} is binary (max over slice logits), got {n_classes} classes")
         super().__init__(cfg, n_classes)
-        self.encoder = create_encoder(cfg.backbone, in_chans=cfg.in_chans, pretrained=cfg.pretrained)
+        self.encoder = create_encoder(cfg.encoder.backbone, in_chans=cfg.encoder.in_chans, pretrained=cfg.encoder.pretrained)
         self.num_features = self.encoder.num_features
-        self.classifier = ClassifierHead(self.num_features, 2, hidden=cfg.head_hidden, dropout=cfg.head_dropout)
+        self.classifier = ClassifierHead(self.num_features, 2, hidden=cfg.head.hidden, dropout=cfg.head.dropout)
         self.augment = augment or ClassConditionalAugment(ClassConditionalAugConfig())
         self.pool = MaxPool()
-        use = (cfg.pretrained if curriculum is None else curriculum) and bool(cfg.curriculum)
+        use = (cfg.encoder.pretrained if curriculum is None else curriculum) and bool(cfg.schedule.curriculum)
         self.schedule = curriculum_schedule(cfg) if use else None
         self.epoch = 0
         if self.schedule is not None: self.schedule.apply(self, 0)
@@ -463,7 +514,7 @@ class PatientMILTask(EncoderTask):
 
     def patient_head(self) -> 'PatientHead':
         "Stage 2 without training: a CPU `PatientHead` ('vote-max', no standardisation) holding a copy of the slice classifier."
-        head = PatientHead(self.num_features, 2, pooling='vote-max', metadata=False, hidden=self.cfg.head_hidden)
+        head = PatientHead(self.num_features, 2, pooling='vote-max', metadata=False, hidden=self.cfg.head.hidden)
         head.head.load_state_dict({k: v.detach().cpu() for k, v in self.classifier.state_dict().items()})
         return head.eval()
 

@@ -13,7 +13,7 @@ the rounds interleave the kinds, so that a change of machine load hits all of th
               query encoder + U-Net decoder, key encoder, class-queue InfoNCE, lesion CE + Dice),
               isfinite check, zero_grad, backward, grad clipping, AdamW step, LR-scheduler step, after_step
               (enqueue), log floats.
-  supervised  the same timm backbone (`create_encoder(cfg.backbone, in_chans=1)`) + one nn.Linear head,
+  supervised  the same timm backbone (`create_encoder(cfg.encoder.backbone, in_chans=1)`) + one nn.Linear head,
               cross-entropy on the un-augmented slices; no momentum encoder, no decoder; same engine
               step, optimiser and grad clipping.
   augment     `task.views(batch)` alone (the two augmented views the lascl-plc step makes), no grad.
@@ -71,7 +71,7 @@ TARGET_RATIO, TARGET_LOADER = 0.45, 10.0
 
 # ----------------------------------------------------------------------------------------------- data
 def build_data(args, cfg: MethodConfig) -> tuple[ExperimentData, str]:
-    "The run's slices and training split: toy slices of `cfg.image_size`, or the cached HB cohort (`--cohort hb`)."
+    "The run's slices and training split: toy slices of `cfg.encoder.image_size`, or the cached HB cohort (`--cohort hb`)."
     if args.cohort == 'hb':
         import importlib.util
         from lascl.core import default_data_dir
@@ -79,15 +79,15 @@ def build_data(args, cfg: MethodConfig) -> tuple[ExperimentData, str]:
             if importlib.util.find_spec('lascl.synthetic') is None: raise ImportError('lascl.synthetic is not built yet')
             root = default_data_dir() / 'hb'
             if not (root.is_dir() and any(root.iterdir())): raise FileNotFoundError(f'no cached cohort in {root}')
-            data = Run(RunParams(method=cfg.name, cohort='hb', image_size=cfg.image_size, batch_size=cfg.batch_size,
+            data = Run(RunParams(method=cfg.name, cohort='hb', image_size=cfg.encoder.image_size, batch_size=cfg.schedule.batch_size,
                                  progress=False), cfg).prepare()
             return data, f'hb cohort ({len(data.split.train)} training patients, {len(data.store)} slices)'
         except Exception as e:                       # no cohort / no generator yet: say so and use toy slices
             print(f'[bench_train] --cohort hb unavailable ({type(e).__name__}: {e}); using toy slices', file=sys.stderr)
-    store = toy_store(n_patients=args.patients, slices=(4, 12), size=cfg.image_size, seed=0)
+    store = toy_store(n_patients=args.patients, slices=(4, 12), size=cfg.encoder.image_size, seed=0)
     pats = np.arange(store.n_patients)
     data = ExperimentData(cohort=None, store=store, split=FoldSplit(0, pats, pats[:0], pats[:0]))
-    return data, f'toy_store ({store.n_patients} patients, {len(store)} slices of {cfg.image_size}x{cfg.image_size})'
+    return data, f'toy_store ({store.n_patients} patients, {len(store)} slices of {cfg.encoder.image_size}x{cfg.encoder.image_size})'
 
 
 def cycle_batches(loader):
@@ -185,7 +185,7 @@ def make_task(kind: str, cfg: MethodConfig, n_classes: int) -> nn.Module:
 
 def _make_task(kind: str, cfg: MethodConfig, n_classes: int) -> nn.Module:
     "The module a kind trains: the lascl-plc stage-1 task, a variant of it, or the plain supervised model."
-    if kind == 'supervised': return PlainSupervised(cfg.backbone, n_classes)
+    if kind == 'supervised': return PlainSupervised(cfg.encoder.backbone, n_classes)
     if kind == 'lascl-plc': return method_task(cfg, n_classes)
     if kind == 'lascl-plc-noseg': return method_task(get_method('lascl-plc-noseg', **_sizes(cfg)), n_classes)
     if kind == 'lascl-plc-noaug':
@@ -197,7 +197,7 @@ def _make_task(kind: str, cfg: MethodConfig, n_classes: int) -> nn.Module:
 
 
 def _sizes(cfg: MethodConfig) -> dict:
-    return dict(backbone=cfg.backbone, image_size=cfg.image_size, batch_size=cfg.batch_size)
+    return dict(backbone=cfg.encoder.backbone, image_size=cfg.encoder.image_size, batch_size=cfg.schedule.batch_size)
 
 
 # -------------------------------------------------------------------------------------------- timing
@@ -234,7 +234,7 @@ def setup_kind(kind: str, args, cfg: MethodConfig, data: ExperimentData, device:
         def aug():
             with torch.no_grad(): return task.views(dev_batches[state['i'] % len(dev_batches)])
         return aug, task
-    step = EngineStep(make_task(kind, cfg, n_classes), device, cfg.lr, steps_per_epoch=len(loader))
+    step = EngineStep(make_task(kind, cfg, n_classes), device, cfg.schedule.lr, steps_per_epoch=len(loader))
     return (lambda: step(next_batch())), step
 
 
@@ -381,9 +381,9 @@ def main(argv=None) -> int:
         print(json.dumps(memory_worker(args.memory_worker, args))); return 0
     cfg, device = method_config(args), get_device(args.device)
     data, what = build_data(args, cfg)
-    B = cfg.batch_size
+    B = cfg.schedule.batch_size
     load = os.getloadavg() if hasattr(os, 'getloadavg') else (float('nan'),) * 3
-    print(f'bench_train: lascl-plc ({cfg.backbone}, {cfg.image_size}x{cfg.image_size}, batch {B}) vs plain supervised; '
+    print(f'bench_train: lascl-plc ({cfg.encoder.backbone}, {cfg.encoder.image_size}x{cfg.encoder.image_size}, batch {B}) vs plain supervised; '
           f'device {device}{f" ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else ""}, '
           f'torch threads {torch.get_num_threads()}, {os.cpu_count()} CPUs, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}')
     print(f'data: {what}; torch {torch.__version__}, amp {amp_dtype(TrainConfig(), device)}'
