@@ -151,19 +151,27 @@ def _fold_curves(results, kind, method_col, fold_col, n_grid, ax, title, fold_al
     curve_fn = _roc_on_grid if kind == 'roc' else _pr_on_grid
     for m in methods:
         sub = results if m is None else results[results[method_col] == m]
-        color, ys, scores = colors[str(m)], [], []
-        for f, g in sub.groupby(fold_col, sort=True):
+        color, ys, scores, exact = colors[str(m)], [], [], None
+        folds = list(sub.groupby(fold_col, sort=True))
+        for f, g in folds:
             y, p = _check_binary(g['y_true'].to_numpy(), g['y_prob'].to_numpy(), fn)
             if len(np.unique(y)) < 2:
                 raise LasclDataError(f'{fn}: {method_col}={m!r}, {fold_col}={f!r} has only class {y[0]} in y_true; both classes needed')
             (x, yy), on_grid, s = curve_fn(y, p, grid)
-            if kind == 'roc': ax.plot(x, yy, color=color, lw=0.8, alpha=fold_alpha, gid='fold')
+            if len(folds) == 1:                       # one fold: its own curve is the summary
+                exact = (x, yy) if kind == 'roc' else (x, np.maximum.accumulate(yy))   # PR: interpolated precision
+            elif kind == 'roc': ax.plot(x, yy, color=color, lw=0.8, alpha=fold_alpha, gid='fold')
             else: ax.step(x, yy, where='post', color=color, lw=0.8, alpha=fold_alpha, gid='fold')
             ys.append(on_grid); scores.append(s)
+        prefix = '' if m is None else f'{m}: '
+        if exact is not None:
+            label = f'{prefix}{score_name} = {scores[0]:.3f} (n={len(sub)})'
+            if kind == 'roc': ax.plot(*exact, color=color, lw=2, label=label, gid='mean')
+            else: ax.step(*exact, where='post', color=color, lw=2, label=label, gid='mean')
+            continue
         ys, scores = np.array(ys), np.array(scores)
-        mean, sd = ys.mean(0), (ys.std(0, ddof=1) if len(ys) > 1 else np.zeros(n_grid))
-        s_sd = scores.std(ddof=1) if len(scores) > 1 else 0.0
-        label = ('' if m is None else f'{m}: ') + f'{score_name} = {scores.mean():.3f} ± {s_sd:.3f} (n={len(scores)} folds)'
+        mean, sd = ys.mean(0), ys.std(0, ddof=1)
+        label = f'{prefix}{score_name} = {scores.mean():.3f} ± {scores.std(ddof=1):.3f} (n={len(scores)} folds)'
         if kind == 'roc': mean[-1] = 1.0
         ax.plot(grid, mean, color=color, lw=2, label=label, gid='mean')
         ax.fill_between(grid, np.clip(mean - sd, 0, 1), np.clip(mean + sd, 0, 1), color=color, alpha=0.15, lw=0)
@@ -171,8 +179,11 @@ def _fold_curves(results, kind, method_col, fold_col, n_grid, ax, title, fold_al
         ax.plot([0, 1], [0, 1], ls='--', color='grey', lw=1, gid='chance')
         ax.set(xlabel='False positive rate', ylabel='True positive rate', title=title or 'ROC across folds')
     else:
-        prev = (results[results[method_col] == methods[0]] if has_method else results)['y_true'].mean()
-        ax.axhline(prev, ls='--', color='grey', lw=1, gid='chance')
+        prev = {m: (results[results[method_col] == m] if has_method else results)['y_true'].mean() for m in methods}
+        if np.allclose(list(prev.values()), prev[methods[0]], rtol=0, atol=1e-12):   # one prevalence: one chance line
+            ax.axhline(prev[methods[0]], ls='--', color='grey', lw=1, gid='chance')
+        else:                                                                      # e.g. one-vs-rest classes
+            for m, v in prev.items(): ax.axhline(v, ls=':', color=colors[str(m)], lw=1, gid='chance')
         ax.set(xlabel='Recall', ylabel='Precision', title=title or 'Precision-recall across folds')
     ax.set(xlim=(-0.01, 1.01), ylim=(-0.01, 1.01), aspect='equal')
     ax.legend(loc='lower right' if kind == 'roc' else 'lower left')
@@ -401,6 +412,8 @@ def plot_cohort_overview(table: pd.DataFrame, classes: Sequence[str] | None = No
                   ax=ax_sex, order=order, hue_order=['F', 'M', 'unknown'] if (df['sex'] == 'unknown').any() else ['F', 'M'])
     ax_sex.set(title='Sex by class', xlabel='', ylabel='count'); ax_sex.margins(y=0.25)
     ax_sex.legend(title=None, fontsize='small', ncols=3, loc='upper center', handlelength=1, columnspacing=0.8)
+    if max(map(len, order)) * len(order) > 24:       # long class names (e.g. the subtypes) would overlap
+        for a in (ax_n, ax_age, ax_sex): plt.setp(a.get_xticklabels(), rotation=35, ha='right', rotation_mode='anchor')
     for r, c in enumerate(ex_rows):
         row = outer[1 + r].subgridspec(1, ncol)
         for j, sl in enumerate(ex[c]):

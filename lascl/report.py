@@ -14,19 +14,20 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from .core import LasclDataError
-from .metrics import CI, metrics_with_ci, multiclass_metrics_with_ci, delong_test, tidy_metrics, summarise_folds
+from .metrics import CI, metrics_with_ci, multiclass_metrics_with_ci, delong_test, paired_bootstrap_test, tidy_metrics, summarise_folds
 from . import plots
 from .plots import (style_rc, plot_roc_folds, plot_pr_folds, plot_confusion, embed_2d,
                          plot_embedding, plot_overlay, plot_slice_attention, plot_calibration, plot_history)
 
 # %% auto #0
-__all__ = ['MAIN_METHODS', 'ABLATION_METHODS', 'REFERENCE_METHOD', 'REQUIRED_FILES', 'PREDICTION_COLUMNS', 'EMBEDDING_KEYS',
-           'THRESHOLD_METRICS', 'TABLE_METRICS', 'METRIC_LABELS', 'DEFAULT_CLASSES', 'FOLDS_COL', 'POOLED_COL',
-           'CLASS_TABLE_METRICS', 'order_methods', 'load_run', 'Results', 'load_results', 'pooled_metrics', 'format_ci',
-           'main_table', 'holm', 'delong_table', 'ablation_table', 'per_fold_table', 'class_table', 'write_table',
-           'figure_roc', 'figure_pr', 'figure_confusion', 'figure_calibration', 'figure_history', 'figure_embeddings',
-           'dice_score', 'figure_segmentation', 'figure_attention', 'figure_augmentations', 'git_commit',
-           'machine_info', 'write_figures_readme']
+__all__ = ['MAIN_METHODS', 'ABLATION_METHODS', 'REFERENCE_METHOD', 'REQUIRED_FILES', 'PREDICTION_COLUMNS', 'PROBA_SUM_TOL',
+           'EMBEDDING_KEYS', 'THRESHOLD_METRICS', 'TABLE_METRICS', 'METRIC_LABELS', 'DEFAULT_CLASSES', 'FOLDS_COL',
+           'POOLED_COL', 'CLASS_TABLE_METRICS', 'order_methods', 'proba_columns', 'load_predictions', 'load_run',
+           'Results', 'load_results', 'pooled_metrics', 'format_ci', 'main_table', 'holm', 'delong_table',
+           'ablation_table', 'per_fold_table', 'class_table', 'paired_table', 'write_table', 'figure_roc', 'figure_pr',
+           'figure_roc_ovr', 'figure_pr_ovr', 'figure_confusion', 'figure_calibration', 'figure_history',
+           'figure_embeddings', 'dice_score', 'figure_segmentation', 'figure_attention', 'figure_augmentations',
+           'git_commit', 'machine_info', 'write_figures_readme']
 
 # %% ../nbs/33_report.ipynb #11d07ea8
 MAIN_METHODS = ('supervised', 'simclr', 'supcon', 'moco', 'lascl', 'lascl-plc')
@@ -34,7 +35,8 @@ ABLATION_METHODS = ('lascl-plc-noseg', 'lascl-plc-nometa', 'lascl-plc-vote', 'la
                     'lascl-plc-max', 'lascl-plc-attn')
 REFERENCE_METHOD = 'lascl-plc'
 REQUIRED_FILES = ('params.json', 'metrics.json', 'predictions.csv')
-PREDICTION_COLUMNS = ('patient_id', 'label', 'probability', 'prediction', 'fold')
+PREDICTION_COLUMNS = ('patient_id', 'label', 'probability', 'prediction', 'fold')   # + p_<class> per class; K > 2: no probability
+PROBA_SUM_TOL = 1e-4    # how far a row of p_<class> may be from summing to 1 (float32 softmax written as text)
 EMBEDDING_KEYS = ('emb', 'patient_id', 'label', 'split', 'pred')
 THRESHOLD_METRICS = ('accuracy', 'balanced_accuracy', 'sensitivity', 'specificity', 'precision', 'f1')
 TABLE_METRICS = ('accuracy', 'sensitivity', 'specificity', 'f1', 'roc_auc')
@@ -75,25 +77,69 @@ def _parse_metric(v, where: str) -> tuple[float, float, float]:
     if v is None or isinstance(v, (int, float)): return _num(v), np.nan, np.nan
     raise LasclDataError(f'{where}: expected a number or {{"value", "lo", "hi"}}, got {v!r}')
 
-def _check_predictions(df: pd.DataFrame, path: Path, fold: int) -> pd.DataFrame:
-    missing = [c for c in PREDICTION_COLUMNS if c not in df.columns]
-    if missing: raise LasclDataError(f'{path}: missing column(s) {missing}; expected {list(PREDICTION_COLUMNS)}')
+def proba_columns(classes: Sequence[str]) -> list[str]:
+    "The `predictions.csv` columns of the class probabilities: `p_<class>` for each of `classes`, in class order."
+    return [f'p_{c}' for c in classes]
+
+def _check_proba(df: pd.DataFrame, path: Path, cols: list[str]) -> pd.DataFrame:
+    "The `cols` of `df` as floats `(N, K)`: each a number in [0, 1], each row summing to 1 within `PROBA_SUM_TOL`."
+    P = df[cols].apply(pd.to_numeric, errors='coerce')
+    bad = ~((P >= 0) & (P <= 1)).to_numpy()                          # NaN (empty or not a number) is bad too
+    if bad.any():
+        i, j = np.argwhere(bad)[0]
+        raise LasclDataError(f'{path}: row {i} {cols[j]}={_show(df[cols[j]].iloc[i])}; expected a number in [0, 1]')
+    s = P.sum(axis=1).to_numpy()
+    bad = np.abs(s - 1) > PROBA_SUM_TOL
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise LasclDataError(f'{path}: row {i} {" + ".join(cols)} = {s[i]:.6g}; expected the class probabilities '
+                             f'to sum to 1 (within {PROBA_SUM_TOL:g})')
+    return P.astype(float)
+
+def _check_predictions(df: pd.DataFrame, path: Path, fold: int, classes: Sequence[str] | None = None) -> pd.DataFrame:
+    found = [str(c) for c in df.columns if str(c).startswith('p_')]
+    if classes is None and found: classes = [c[2:] for c in found]    # no class list given: the p_ columns name them
+    K = 2 if classes is None else len(classes)
+    if K < 2: raise LasclDataError(f'{path}: classes {list(classes)}; expected at least 2')
+    pcols = proba_columns(classes) if K > 2 or found else []          # binary: p_ columns optional (older runs)
+    expected = list(PREDICTION_COLUMNS) + pcols if K == 2 else [c for c in PREDICTION_COLUMNS if c != 'probability'] + pcols
+    missing = [c for c in expected if c not in df.columns]
+    if missing: raise LasclDataError(f'{path}: missing column(s) {missing}; expected {expected}')
+    extra = [c for c in found if c not in pcols]
+    if extra: raise LasclDataError(f'{path}: column(s) {extra} name no class of the run {list(classes)}; expected {pcols}')
     if len(df) == 0: raise LasclDataError(f'{path}: no rows; expected one row per test patient')
     dup = df['patient_id'][df['patient_id'].duplicated()]
     if len(dup): raise LasclDataError(f'{path}: patient_id {_show(dup.iloc[0])} appears more than once; expected one row per patient')
+    want = 'expected 0 or 1' if K == 2 else f'expected a class code 0..{K - 1} ({", ".join(classes)})'
     for col in ('label', 'prediction'):
-        bad = ~df[col].isin([0, 1])
-        if bad.any(): raise LasclDataError(f'{path}: row {int(np.flatnonzero(bad)[0])} {col}={_show(df[col][bad].iloc[0])}; expected 0 or 1')
-    p = pd.to_numeric(df['probability'], errors='coerce')
-    bad = ~((p >= 0) & (p <= 1))
-    if bad.any(): raise LasclDataError(f'{path}: row {int(np.flatnonzero(bad)[0])} probability={_show(df["probability"][bad].iloc[0])}; expected a number in [0, 1]')
+        bad = ~df[col].isin(range(K))
+        if bad.any(): raise LasclDataError(f'{path}: row {int(np.flatnonzero(bad)[0])} {col}={_show(df[col][bad].iloc[0])}; {want}')
+    out = dict(label=df['label'].astype(int), prediction=df['prediction'].astype(int))
+    if K == 2:
+        p = pd.to_numeric(df['probability'], errors='coerce')
+        bad = ~((p >= 0) & (p <= 1))
+        if bad.any(): raise LasclDataError(f'{path}: row {int(np.flatnonzero(bad)[0])} probability={_show(df["probability"][bad].iloc[0])}; expected a number in [0, 1]')
+        out['probability'] = p.astype(float)
+    if pcols: P = _check_proba(df, path, pcols); out.update({c: P[c] for c in pcols})
     bad = df['fold'] != fold
     if bad.any(): raise LasclDataError(f'{path}: row {int(np.flatnonzero(bad)[0])} fold={_show(df["fold"][bad].iloc[0])}; expected {fold} (the folder fold{fold})')
-    return df.assign(label=df['label'].astype(int), prediction=df['prediction'].astype(int), probability=p.astype(float),
-                     fold=df['fold'].astype(int))
+    return df.assign(**out, fold=df['fold'].astype(int))
+
+def load_predictions(path: str | Path, fold: int | None = None, classes: Sequence[str] | None = None) -> pd.DataFrame:
+    """A run's `predictions.csv`, validated: one row per test patient with `patient_id`, `label` and `prediction`
+    (class codes 0..K-1), `fold`, and the probabilities: `probability` (K = 2) and `p_<class>` for each of the K
+    `classes` (required for K > 2; numbers in [0, 1], rows summing to 1). `fold`: default the folder's `fold<k>`;
+    `classes`: default the names of the `p_` columns (none: a binary run)."""
+    path = Path(path)
+    if fold is None:
+        m = _FOLD_RE.match(path.parent.name)
+        if not m: raise LasclDataError(f'{path}: not in a fold<k> folder; pass fold=')
+        fold = int(m.group(1))
+    if not path.is_file(): raise LasclDataError(f'{path}: missing (the predictions.csv of a run)')
+    return _check_predictions(pd.read_csv(path, dtype={'patient_id': str}), path, fold, classes)
 
 def load_run(run_dir: str | Path) -> tuple[dict, dict, pd.DataFrame]:
-    "`(params, metrics, predictions)` of one `results/<cohort>/<method>/fold<k>` folder, validated."
+    "`(params, metrics, predictions)` of one `results/<cohort>/<method>/fold<k>` folder, validated (K classes from `metrics.json`)."
     run_dir = Path(run_dir)
     m = _FOLD_RE.match(run_dir.name)
     if not m: raise LasclDataError(f'{run_dir}: a run folder must be named fold<k> (k an integer)')
@@ -107,11 +153,13 @@ def load_run(run_dir: str | Path) -> tuple[dict, dict, pd.DataFrame]:
             raise LasclDataError(f'{mpath}: {key}={metrics[key]!r} but the folder says {want!r}')
     if not isinstance(metrics.get('test'), Mapping) or not metrics['test']:
         raise LasclDataError(f"{mpath}: expected a non-empty 'test' object {{metric: {{'value', 'lo', 'hi'}}}}")
+    classes = metrics.get('classes')
+    if classes is not None and not (isinstance(classes, list) and len(classes) >= 2 and all(isinstance(c, str) for c in classes)):
+        raise LasclDataError(f'{mpath}: classes={classes!r}; expected a list of at least 2 class names')
     group = metrics.get('group', 'ablation' if method in ABLATION_METHODS else 'main')
     if group not in ('main', 'ablation', 'ct'): raise LasclDataError(f"{mpath}: group={group!r}; expected 'main', 'ablation' or 'ct'")
     metrics = {**metrics, 'group': group, 'method': method, 'fold': fold}
-    preds = pd.read_csv(run_dir / 'predictions.csv', dtype={'patient_id': str})
-    return params, metrics, _check_predictions(preds, run_dir / 'predictions.csv', fold)
+    return params, metrics, load_predictions(run_dir / 'predictions.csv', fold, classes)
 
 # %% ../nbs/33_report.ipynb #37defa35
 @dataclass
@@ -164,6 +212,18 @@ class Results:
                                  f'{sorted(p.loc[p.patient_id == pid, "fold"])}; pooling needs each patient tested once')
         return p.reset_index(drop=True)
 
+    @property
+    def n_classes(self) -> int: return len(self.classes)
+
+    def pooled_proba(self, method: str) -> tuple[pd.DataFrame, np.ndarray]:
+        """`pooled(method)` and its class probabilities `(N, K)` in class order: the `p_<class>` columns, or
+        `[1 - p, p]` from `probability` for binary runs written without them."""
+        p, cols = self.pooled(method), proba_columns(self.classes)
+        if all(c in p for c in cols) and p[cols].notna().all(axis=None): return p, p[cols].to_numpy(float)
+        if self.n_classes == 2 and 'probability' in p and p['probability'].notna().all():
+            q = p['probability'].to_numpy(float); return p, np.c_[1 - q, q]
+        raise LasclDataError(f'method {method!r}: not every test patient has the probability columns {cols} under {self.root}')
+
     def _npz(self, method: str, fold: int, filename: str) -> dict[str, np.ndarray]:
         path = self.run_dir(method, fold) / filename
         if not path.is_file(): raise LasclDataError(f'{path}: missing ({filename} of run {method}/fold{fold})')
@@ -204,12 +264,12 @@ class Results:
 # %% ../nbs/33_report.ipynb #4b337b01
 def load_results(results_dir: str | Path, cohort: str, classes: Sequence[str] | None = None,
                  skip_incomplete: bool = False) -> Results:
-    "Read and validate every run under `results_dir/cohort/<method>/fold<k>/` into a `Results`."
+    "Read and validate every run under `results_dir/cohort/<method>/fold<k>/` into a `Results` (binary or K-class)."
     root = Path(results_dir) / cohort
     if not root.is_dir(): raise LasclDataError(f'no results found: {root} is not a folder (expected {results_dir}/<cohort>/<method>/fold<k>/)')
     run_dirs = sorted(d for m in sorted(root.iterdir()) if m.is_dir() for d in m.iterdir() if d.is_dir() and _FOLD_RE.match(d.name))
     if not run_dirs: raise LasclDataError(f'no results found under {root}: expected folders <method>/fold<k>/')
-    tidy, preds, params, runs = [], [], {}, []
+    tidy, preds, params, runs, seen = [], [], {}, [], {}
     for d in run_dirs:
         try: p, m, pr = load_run(d)
         except LasclDataError as e:
@@ -217,6 +277,8 @@ def load_results(results_dir: str | Path, cohort: str, classes: Sequence[str] | 
                 warnings.warn(f'load_results: skipped {e}'); continue
             raise
         method, fold = m['method'], m['fold']
+        run_classes = m.get('classes') or [c[2:] for c in pr.columns if str(c).startswith('p_')]
+        if run_classes: seen.setdefault(tuple(run_classes), d)
         t = tidy_metrics(method, fold, {k: _parse_metric(v, f'{d / "metrics.json"}: test.{k}') for k, v in m['test'].items()})
         if m.get('seg_dice') is not None: t = pd.concat([t, tidy_metrics(method, fold, {'seg_dice': float(m['seg_dice'])})])
         tidy.append(t.assign(group=m['group']))
@@ -228,18 +290,29 @@ def load_results(results_dir: str | Path, cohort: str, classes: Sequence[str] | 
         runs.append(dict(method=method, fold=fold, group=m['group'], threshold=thr_v, threshold_rule=thr_rule,
                          seg_dice=_num(m.get('seg_dice')), runtime_s=_num(m.get('runtime_s')), n_test=len(pr), path=str(d)))
     if not runs: raise LasclDataError(f'no complete runs under {root}')
+    if len(seen) > 1:
+        (a, da), (b, db) = list(seen.items())[:2]
+        raise LasclDataError(f'{db}: classes {list(b)} differ from {list(a)} of {da}; one results tree holds one task')
     if classes is None:
-        classes = next((p['classes'] for p in params.values() if isinstance(p.get('classes'), list)),
-                       DEFAULT_CLASSES.get(cohort, ['negative', 'positive']))
-    pred_cols = ['method', 'fold', 'patient_id', 'label', 'probability', 'prediction']
+        classes = list(next(iter(seen))) if seen else next(
+            (p['classes'] for p in params.values() if isinstance(p.get('classes'), list)), DEFAULT_CLASSES.get(cohort, ['negative', 'positive']))
+    elif seen and len(classes) != len(next(iter(seen))):
+        raise LasclDataError(f'load_results: classes={list(classes)} given, but the runs under {root} have {len(next(iter(seen)))} classes {list(next(iter(seen)))}')
     predictions = pd.concat(preds, ignore_index=True)
+    pred_cols = ['method', 'fold', 'patient_id', 'label'] + (['probability'] if 'probability' in predictions else []) + ['prediction']
     return Results(cohort, root, pd.concat(tidy, ignore_index=True),
                    predictions[pred_cols + [c for c in predictions.columns if c not in pred_cols]],
                    params, pd.DataFrame(runs), list(classes))
 
 # %% ../nbs/33_report.ipynb #697aa006
+def _binary_only(results: Results, what: str) -> None:
+    "Raise if `results` is a K-class task (the binary tables and figures need `probability` and a threshold)."
+    if results.n_classes != 2:
+        raise LasclDataError(f'{what} is for binary tasks; {results.cohort} has {results.n_classes} classes {results.classes}: '
+                             f'use class_table, paired_table, figure_roc_ovr, figure_pr_ovr and figure_confusion')
 def pooled_metrics(results: Results, method: str, n_boot: int = 1000, alpha: float = 0.05, seed: int = 0) -> dict[str, CI]:
     "`{metric: CI}` on the pooled test patients of `method`; threshold metrics from the stored predictions."
+    _binary_only(results, 'pooled_metrics')
     p = results.pooled(method)
     y = p['label'].to_numpy()
     scores = metrics_with_ci(y, p['probability'].to_numpy(), 0.5, n_boot=n_boot, alpha=alpha, seed=seed)
@@ -270,6 +343,7 @@ def _methods(results: Results, methods: Sequence[str] | None, default: Sequence[
 def main_table(results: Results, methods: Sequence[str] | None = None, metrics: Sequence[str] = TABLE_METRICS,
                digits: int = 3, n_boot: int = 1000, alpha: float = 0.05, seed: int = 0) -> pd.DataFrame:
     "Methods × metrics: 'mean ± sd' over folds and the pooled patient-level value with its bootstrap CI."
+    _binary_only(results, 'main_table')
     methods, metrics = _methods(results, methods, results.main_methods), _check_metrics(results, metrics)
     tidy = results.metrics[results.metrics.method.isin(methods) & results.metrics.metric.isin(metrics)]
     summ = summarise_folds(tidy[['method', 'fold', 'metric', 'value', 'lo', 'hi']], digits=digits).set_index(['method', 'metric'])
@@ -309,6 +383,7 @@ def _paired(a: pd.DataFrame, b: pd.DataFrame, on: list[str], names: tuple[str, s
 
 def delong_table(results: Results, reference: str = REFERENCE_METHOD, methods: Sequence[str] | None = None) -> pd.DataFrame:
     "DeLong's test of each method's AUC against `reference`: pooled over folds (+ Holm) and per fold."
+    _binary_only(results, 'delong_table')
     results.check_method(reference)
     methods = [m for m in _methods(results, methods, results.methods) if m != reference]
     ref, rows = results.pooled(reference), {}
@@ -398,7 +473,46 @@ def class_table(results_dir: str | Path, cohort: str, methods: Sequence[str] | N
     table.insert(0, 'macro AUC pooled (95% CI)', pd.Series(pooled))
     table.insert(0, 'folds', s[s.metric == metrics[0]].set_index('method')['n_folds'])
     order = [m for m in order_methods(list(table.index)) if methods is None or m in methods]
-    return table.loc[order]
+    table = table.loc[order]
+    table.attrs['caption'] = (f'K-class test performance ({cohort}, {len(classes)} classes: {", ".join(classes)}). Per metric, '
+                              f'mean ± sd over folds of the per-fold test metrics (arg-max decision); macro AUC pooled: the '
+                              f'test patients of all folds scored together, with a stratified patient-bootstrap 95% CI '
+                              f'({n_boot} resamples).')
+    return table
+
+# %% ../nbs/33_report.ipynb #5d0e7a06
+def paired_table(results: Results, reference: str = REFERENCE_METHOD, methods: Sequence[str] | None = None,
+                 metric: str = 'macro_auc', n_boot: int = 2000, alpha: float = 0.05, seed: int = 0) -> pd.DataFrame:
+    """`paired_bootstrap_test` of `metric` (a `MULTICLASS_METRICS` name) of each method against `reference` on the
+    pooled test patients both tested (matched by `patient_id`): per method the number of patients, both values, the
+    difference with its percentile CI, p, and Holm's p within each group (main methods, ablations)."""
+    results.check_method(reference)
+    methods = [m for m in _methods(results, methods, results.methods) if m != reference]
+    ref, P_ref = results.pooled_proba(reference)
+    ref = ref[['patient_id', 'label']].assign(_i=np.arange(len(ref)))
+    rows, pct = {}, round(100 * (1 - alpha))
+    for m in methods:
+        a, P_a = results.pooled_proba(m)
+        j = a[['patient_id', 'label']].assign(_i=np.arange(len(a))).merge(ref, on='patient_id', suffixes=('', '_ref'))
+        bad = j['label'] != j['label_ref']
+        if bad.any(): raise LasclDataError(f'patient {j.loc[bad, "patient_id"].iloc[0]!r} has label {j.loc[bad, "label"].iloc[0]} '
+                                           f'in {m!r} but {j.loc[bad, "label_ref"].iloc[0]} in {reference!r}')
+        if not len(j): raise LasclDataError(f'paired_table: {m!r} and {reference!r} have no test patient in common')
+        r = paired_bootstrap_test(j['label'].to_numpy(), P_a[j['_i']], P_ref[j['_i_ref']], metric, n_boot, alpha, seed)
+        rows[m] = {'n_patients': len(j), metric: r.value_a, f'{metric}_{reference}': r.value_b, f'delta_{metric}': r.diff,
+                   f'delta {pct}% CI lo': r.lo, f'delta {pct}% CI hi': r.hi, 'p': r.p}
+    df = pd.DataFrame.from_dict(rows, orient='index')
+    df.index.name = 'method'
+    if len(df):
+        group = results.runs.drop_duplicates('method').set_index('method')['group']
+        df.insert(0, 'group', group.reindex(df.index).to_numpy())
+        df['p_holm'] = df.groupby('group', sort=False)['p'].transform(holm)
+    name = METRIC_LABELS.get(metric, metric)
+    df.attrs['caption'] = (f'{name} of each method against {reference} ({results.cohort}, {results.n_classes} classes): the test '
+                           f'patients of all folds pooled and matched by patient; the difference with its {pct}% CI and '
+                           f'two-sided p from a paired, stratified patient bootstrap ({n_boot} resamples; p_holm: Holm-'
+                           f'adjusted within each group, main methods and ablations).')
+    return df
 
 # %% ../nbs/33_report.ipynb #a5351238
 def _flat_columns(df: pd.DataFrame) -> pd.DataFrame:
@@ -434,6 +548,7 @@ def _grid(n: int, ncols: int, panel: tuple[float, float]) -> tuple[Figure, np.nd
     return fig, axs.flat[:n]
 
 def _curves(results: Results, methods, kind: str, title, fold_alpha: float, panels: bool, ncols: int):
+    _binary_only(results, f'figure_{kind}')
     methods = _methods(results, methods, results.main_methods)
     df = pd.concat([results.predictions[results.predictions.method == m] for m in methods])
     df = df.rename(columns={'label': 'y_true', 'probability': 'y_prob'})
@@ -443,21 +558,21 @@ def _curves(results: Results, methods, kind: str, title, fold_alpha: float, pane
     fig, axs = _grid(len(methods), ncols, (3.9, 3.9))
     colors = plots.method_colors(methods)
     for ax, m in zip(axs, methods):   # one method per panel, in its overlay colour
-        with _colors_for(m, colors[m]):
+        with _colors_for({m: colors[m]}):
             fn(df[df.method == m], 'method', 'fold', fold_alpha=max(fold_alpha, 0.5), ax=ax, title=m)
         ax.legend(loc='lower right' if kind == 'roc' else 'lower left', fontsize='x-small')
     fig.suptitle(title)
     return fig
 
 class _colors_for:
-    "Register `name -> color` in `plots.COLORS` for the duration of a block (restoring what was there)."
-    def __init__(self, name: str, color): self.name, self.color = name, color
+    "Register `{name: color}` in `plots.COLORS` for the duration of a block (restoring what was there)."
+    def __init__(self, colors: Mapping): self.colors = {str(k): v for k, v in colors.items()}
     def __enter__(self):
-        self.had, self.old = self.name in plots.COLORS, plots.COLORS.get(self.name)
-        plots.COLORS[self.name] = self.color
+        self.old = {n: plots.COLORS[n] for n in self.colors if n in plots.COLORS}
+        plots.COLORS.update(self.colors)
     def __exit__(self, *exc):
-        if self.had: plots.COLORS[self.name] = self.old
-        else: plots.COLORS.pop(self.name, None)
+        for n in self.colors: plots.COLORS.pop(n, None)
+        plots.COLORS.update(self.old)
 
 def figure_roc(results: Results, methods: Sequence[str] | None = None, title: str | None = None,
                fold_alpha: float = 0.2, panels: bool = False, ncols: int = 3) -> Figure:
@@ -469,18 +584,62 @@ def figure_pr(results: Results, methods: Sequence[str] | None = None, title: str
     "Precision-recall curves of `methods` (default: all main methods) per fold and averaged; one axis, or one panel per method."
     return _curves(results, methods, 'pr', title, fold_alpha, panels, ncols)
 
-def figure_confusion(results: Results, methods: Sequence[str] | None = None, normalize: str | None = None,
-                     ncols: int = 3) -> Figure:
-    "Grid of confusion matrices of the pooled test patients (stored predictions), one per method."
+def _ovr_curves(results: Results, methods, kind: str, title, ncols: int) -> Figure:
     methods = _methods(results, methods, results.main_methods)
-    fig, axs = _grid(len(methods), ncols, (3.2, 3.0))
-    for ax, m in zip(axs, methods):
+    fn, name = (plot_roc_folds, 'ROC') if kind == 'roc' else (plot_pr_folds, 'Precision-recall')
+    fig, axs = _grid(len(methods), ncols, (4.4, 4.4))
+    with _colors_for(plots.class_colors(results.classes)):           # each class in its class colour
+        for ax, m in zip(axs, methods):
+            p, P = results.pooled_proba(m)
+            y = p['label'].to_numpy()
+            drawn = [k for k in range(results.n_classes) if 0 < (y == k).sum() < len(y)]   # one-vs-rest needs both sides
+            if not drawn: raise LasclDataError(f'figure_{kind}_ovr: {m!r} has test patients of one class only')
+            curves = pd.concat([pd.DataFrame(dict(cls=results.classes[k], fold='pooled', y_true=(y == k).astype(int),
+                                                  y_prob=P[:, k])) for k in drawn], ignore_index=True)
+            fn(curves, 'cls', 'fold', ax=ax, title=m)
+            ax.legend(loc='lower right' if kind == 'roc' else 'lower left', fontsize='x-small')
+            left = [results.classes[k] for k in range(results.n_classes) if k not in drawn]
+            if left:
+                warnings.warn(f'figure_{kind}_ovr: {m!r}: no curve for {left} (no test patient of the class)')
+                ax.text(0.02, 0.98, f'no test patient: {", ".join(left)}', transform=ax.transAxes, va='top', fontsize='x-small')
+    fig.suptitle(title or f'{name}, each class against the rest ({results.cohort}, test patients of all folds pooled)')
+    return fig
+
+def figure_roc_ovr(results: Results, methods: Sequence[str] | None = None, title: str | None = None,
+                   ncols: int = 3) -> Figure:
+    "One-vs-rest ROC curve of every class on the pooled test patients, one panel per method (default: the main methods); the class's AUC in the legend."
+    return _ovr_curves(results, methods, 'roc', title, ncols)
+
+def figure_pr_ovr(results: Results, methods: Sequence[str] | None = None, title: str | None = None,
+                  ncols: int = 3) -> Figure:
+    "One-vs-rest precision-recall curve of every class on the pooled test patients, one panel per method; AP in the legend, prevalences dotted."
+    return _ovr_curves(results, methods, 'pr', title, ncols)
+
+_NORM_TITLES = {None: 'counts', 'true': 'row-normalised (recall)', 'pred': 'column-normalised (precision)', 'all': 'normalised (all)'}
+
+def figure_confusion(results: Results, methods: Sequence[str] | None = None,
+                     normalize: str | None | Sequence[str | None] = None, ncols: int = 3) -> Figure:
+    """Confusion matrices of the pooled test patients (stored predictions), one panel per method; `normalize` a list
+    (e.g. `[None, 'true']`: counts and row-normalised) gives one row of panels per entry and a column per method."""
+    methods = _methods(results, methods, results.main_methods)
+    K = results.n_classes
+    panel = (max(3.2, 0.8 * K + 1.0), max(3.0, 0.8 * K + 0.8))         # K = 2: the binary panel size
+    if isinstance(normalize, (list, tuple)):
+        with plt.rc_context(_style()):
+            fig, axs = plt.subplots(len(normalize), len(methods), figsize=(panel[0] * len(methods), panel[1] * len(normalize)), squeeze=False)
+        cells = [(axs[i, j], m, nz, f'{m}: {_NORM_TITLES.get(nz, nz)}') for i, nz in enumerate(normalize) for j, m in enumerate(methods)]
+    else:
+        fig, axs = _grid(len(methods), ncols, panel)
+        cells = [(ax, m, normalize, m) for ax, m in zip(axs, methods)]
+    for ax, m, nz, title in cells:
         p = results.pooled(m)
-        plot_confusion(p['label'].to_numpy(), p['prediction'].to_numpy(), results.classes, normalize=normalize, ax=ax, title=m)
+        plot_confusion(p['label'].to_numpy(), p['prediction'].to_numpy(), results.classes, normalize=nz, ax=ax, title=title)
+        if K > 2: plt.setp(ax.get_xticklabels(), rotation=40, ha='right', rotation_mode='anchor')
     return fig
 
 def figure_calibration(results: Results, method: str = REFERENCE_METHOD, n_bins: int = 10) -> Figure:
-    "Reliability curve and probability histogram of `method` on its pooled test patients."
+    "Reliability curve and probability histogram of `method` on its pooled test patients (binary tasks)."
+    _binary_only(results, 'figure_calibration')
     p = results.pooled(method)
     return plot_calibration(p['label'].to_numpy(), p['probability'].to_numpy(), n_bins=n_bins, label=method,
                             title=f'Calibration: {method} (pooled folds)')

@@ -5,12 +5,12 @@
 # %% ../nbs/90_testing.ipynb #9ec0deea
 from __future__ import annotations
 import hashlib, json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 import numpy as np
 import pandas as pd
 from .preprocess import SliceStore
-from .metrics import metrics_with_ci
+from .metrics import metrics_with_ci, multiclass_metrics_with_ci
 from .report import ABLATION_METHODS, DEFAULT_CLASSES
 
 # %% auto #0
@@ -52,11 +52,35 @@ def _disc_examples(rng, n: int, size: int = 48, seg_quality: float = 1.0) -> dic
         prob.append((1 / (1 + np.exp(-logit))).astype(np.float32))
     return dict(image=np.stack(img), mask=np.stack(msk), seg_prob=np.stack(prob))
 
+def _confusion(y: np.ndarray, pred: np.ndarray, K: int) -> list[list[int]]:
+    "`(K, K)` counts, rows the true class, as `metrics.json` stores them."
+    return np.bincount(y * K + pred, minlength=K * K).reshape(K, K).tolist()
+
+def _fake_run_files(d: Path, rng, pid, label, test, pred_all, emb_all, with_examples: bool) -> None:
+    "history.csv, embeddings.npz (every patient) and, for a method with a lesion branch, examples.npz of one fake run."
+    n_patients = len(pid)
+    pd.DataFrame(dict(epoch=np.arange(1, 4), train_loss=[1.0, 0.7, 0.5], val_loss=[1.1, 0.8, 0.75])).to_csv(d / 'history.csv', index=False)
+    split = np.where(test, 'test', np.where(rng.random(n_patients) < 0.2, 'val', 'train'))
+    np.savez(d / 'embeddings.npz', emb=emb_all.astype(np.float32), patient_id=pid, label=label, split=split, pred=pred_all)
+    if with_examples:
+        ex_pid = np.repeat(pid[test][:2], 3)
+        ex = _disc_examples(rng, len(ex_pid), seg_quality=1.5)
+        np.savez(d / 'examples.npz', **ex, attention=rng.dirichlet(np.ones(len(ex_pid))).astype(np.float32),
+                 patient_id=ex_pid, z=np.tile(np.arange(10, 13), 2))
+
 def make_fake_results(results_dir: str | Path, cohort: str = 'hb',
                       separation: Mapping[str, float] | None = None, n_folds: int = 2, n_patients: int = 60,
-                      n_boot: int = 200, seed: int = 0, examples: bool = True) -> Path:
-    "Write a seeded fake results tree `results_dir/cohort/<method>/fold<k>/` (test fixture); returns its root."
+                      n_boot: int = 200, seed: int = 0, examples: bool = True, n_classes: int = 2,
+                      classes: Sequence[str] | None = None) -> Path:
+    """Write a seeded fake results tree `results_dir/cohort/<method>/fold<k>/` (test fixture); returns its root.
+    `n_classes` > 2 (or K names in `classes`) writes K-class runs as the runner does: arg-max predictions, a
+    `p_<class>` column per class and no `probability` column, `multiclass_metrics_with_ci` test metrics."""
     separation = dict(separation or {'supervised': 0.3, 'lascl-plc': 1.2, 'lascl-plc-noseg': 0.8})
+    if classes is not None: n_classes = len(classes)
+    if n_classes > 2:
+        return _fake_multiclass_results(Path(results_dir) / cohort, cohort, list(classes or [f'class{k}' for k in range(n_classes)]),
+                                        separation, n_folds, n_patients, n_boot, seed, examples)
+    cls = list(classes or DEFAULT_CLASSES.get(cohort, ['negative', 'positive']))
     rng = np.random.default_rng(seed)
     pid = np.array([f'P{i:03d}' for i in range(n_patients)])
     label = (rng.random(n_patients) < 0.4).astype(int)
@@ -74,7 +98,7 @@ def make_fake_results(results_dir: str | Path, cohort: str = 'hb',
             test = fold_of == k
             thr = 0.4 + 0.2 * k / max(n_folds - 1, 1)                  # a different threshold per fold
             pred = (prob[test] >= thr).astype(int)
-            params = dict(method=method, fold=k, cohort=cohort, seed=seed, epochs=2, classes=DEFAULT_CLASSES.get(cohort, ['negative', 'positive']))
+            params = dict(method=method, fold=k, cohort=cohort, seed=seed, epochs=2, classes=cls)
             params['params_hash'] = hashlib.sha1(json.dumps(params, sort_keys=True).encode()).hexdigest()[:12]
             (d / 'params.json').write_text(json.dumps(params, indent=1))
             ci = metrics_with_ci(label[test], prob[test], thr, n_boot=n_boot, seed=seed)
@@ -82,17 +106,45 @@ def make_fake_results(results_dir: str | Path, cohort: str = 'hb',
             metrics = dict(test={n: dict(value=c.value, lo=c.lo, hi=c.hi) for n, c in ci.items()},
                            threshold=dict(value=thr, rule='youden'), val={'roc_auc': 0.8},
                            seg_dice=float(0.6 + 0.1 * rng.random()) if seg else None,
-                           runtime_s=float(10 + mi + k), method=method, fold=k, group=group)
+                           runtime_s=float(10 + mi + k), method=method, fold=k, group=group, classes=cls,
+                           confusion=_confusion(label[test], pred, 2))
             (d / 'metrics.json').write_text(json.dumps(metrics, indent=1))
             pd.DataFrame(dict(patient_id=pid[test], label=label[test], probability=prob[test], prediction=pred,
-                              fold=k)).to_csv(d / 'predictions.csv', index=False)
-            pd.DataFrame(dict(epoch=np.arange(1, 4), train_loss=[1.0, 0.7, 0.5], val_loss=[1.1, 0.8, 0.75])).to_csv(d / 'history.csv', index=False)
-            split = np.where(test, 'test', np.where(rng.random(n_patients) < 0.2, 'val', 'train'))
-            pred_all = np.where(test, (prob >= thr).astype(int), -1)
-            np.savez(d / 'embeddings.npz', emb=emb_all.astype(np.float32), patient_id=pid, label=label, split=split, pred=pred_all)
-            if examples and seg:
-                ex_pid = np.repeat(pid[test][:2], 3)
-                ex = _disc_examples(rng, len(ex_pid), seg_quality=1.5)
-                np.savez(d / 'examples.npz', **ex, attention=rng.dirichlet(np.ones(len(ex_pid))).astype(np.float32),
-                         patient_id=ex_pid, z=np.tile(np.arange(10, 13), 2))
+                              fold=k, **{f'p_{cls[0]}': 1 - prob[test], f'p_{cls[1]}': prob[test]})).to_csv(d / 'predictions.csv', index=False)
+            _fake_run_files(d, rng, pid, label, test, np.where(test, (prob >= thr).astype(int), -1), emb_all, examples and seg)
+    return root
+
+def _fake_multiclass_results(root: Path, cohort: str, classes: list[str], separation: Mapping[str, float], n_folds: int,
+                             n_patients: int, n_boot: int, seed: int, examples: bool) -> Path:
+    "K-class runs: `P (N, K)` the softmax of `2·sep·onehot(label) + noise`, arg-max predictions; every class in every fold."
+    rng, K = np.random.default_rng(seed), len(classes)
+    pid = np.array([f'P{i:03d}' for i in range(n_patients)])
+    label = rng.permutation(np.arange(n_patients) % K)
+    fold_of = np.empty(n_patients, int)
+    for c in range(K):                                                  # stratified folds
+        idx = np.flatnonzero(label == c); fold_of[idx] = rng.permutation(np.arange(len(idx)) % n_folds)
+    centres = rng.normal(size=(K, 8))
+    for mi, (method, sep) in enumerate(separation.items()):
+        logit = 2 * sep * np.eye(K)[label] + rng.normal(size=(n_patients, K))
+        P = np.exp(logit); P /= P.sum(1, keepdims=True)
+        emb_all = sep * centres[label] + rng.normal(size=(n_patients, 8))
+        group = 'ablation' if method in ABLATION_METHODS else 'main'
+        seg = 'noseg' not in method and method.startswith('lascl')
+        for k in range(n_folds):
+            d = root / method / f'fold{k}'; d.mkdir(parents=True, exist_ok=True)
+            test = fold_of == k
+            y, Pt = label[test], P[test]; pred = Pt.argmax(1)
+            params = dict(method=method, fold=k, cohort=cohort, labels='fake', seed=seed, epochs=2)
+            params['params_hash'] = hashlib.sha1(json.dumps(params, sort_keys=True).encode()).hexdigest()[:12]
+            (d / 'params.json').write_text(json.dumps(params, indent=1))
+            ci = multiclass_metrics_with_ci(y, Pt, classes, n_boot=n_boot, seed=seed)
+            metrics = dict(method=method, fold=k, group=group, cohort=cohort, classes=classes,
+                           test={n: dict(value=c.value, lo=c.lo, hi=c.hi) for n, c in ci.items()},
+                           confusion=_confusion(y, pred, K), val=dict(auc=0.8, n=10),
+                           threshold=dict(value=None, rule='argmax', source='none'), n_test=int(test.sum()),
+                           seg_dice=float(0.6 + 0.1 * rng.random()) if seg else None, runtime_s=float(10 + mi + k))
+            (d / 'metrics.json').write_text(json.dumps(metrics, indent=1))
+            pd.DataFrame(dict(patient_id=pid[test], label=y, prediction=pred, fold=k,
+                              **{f'p_{c}': Pt[:, j] for j, c in enumerate(classes)})).to_csv(d / 'predictions.csv', index=False)
+            _fake_run_files(d, rng, pid, label, test, np.where(test, P.argmax(1), -1), emb_all, examples and seg)
     return root
