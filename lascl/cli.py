@@ -83,6 +83,7 @@ class TrainedModel:
     threshold: float
     method: str
     classes: list | None = None
+    offsets: list | None = None          # K > 2 classes: class-prior offsets fitted on the run's validation patients
 
 def _n_classes(head_state: dict) -> int:
     "Number of classes of a PatientHead state dict: rows of its last 2-D weight (the output layer)."
@@ -119,12 +120,14 @@ def load_trained(checkpoint: str | Path, device: str = 'cpu', preset: str | None
     head = PatientHead(task.num_features, n_classes, cfg.head.pooling, cfg.head.metadata, cfg.head.hidden)
     head.load_state_dict(ck['head'])
     dev = get_device(device)
-    return TrainedModel(task.to(dev).eval(), head.to(dev).eval(), cfg, float(ck['threshold']), str(ck['method']), ck.get('classes'))
+    return TrainedModel(task.to(dev).eval(), head.to(dev).eval(), cfg, float(ck['threshold']), str(ck['method']), ck.get('classes'),
+                        ck.get('offsets'))
 
 def infer_store(model: TrainedModel | str | Path, store, device: str = 'cpu', batch_size: int = 256):
     """Patient-level predictions for every patient of a `SliceStore`: a DataFrame with `patient_id` (as in the store),
     binary: `probability` (of class 1), `prediction` (probability >= the run's threshold), `n_slices`, `threshold`,
-    `method`; K classes: `p_<class>` per class, `prediction` (arg-max class code), `predicted_class`, `n_slices`, `method`."""
+    `method`; K classes: `p_<class>` per class, `prediction` (the run's decision: arg-max, after its class-prior offsets
+    if it fitted them), `predicted_class`, `n_slices`, `method`."""
     import numpy as np, pandas as pd
     from lascl.experiment import embed_slices, patient_bags, predict_patients
     model = model if isinstance(model, TrainedModel) else load_trained(model, device)
@@ -142,9 +145,10 @@ def infer_store(model: TrainedModel | str | Path, store, device: str = 'cpu', ba
     if P.shape[1] == 2:
         return pd.DataFrame(dict(patient_id=ids, probability=P[:, 1], prediction=(P[:, 1] >= model.threshold).astype(int),
                                  n_slices=n, threshold=model.threshold, method=model.method))
-    classes = list(model.classes or range(P.shape[1]))
-    return pd.DataFrame(dict(patient_id=ids, **{f'p_{c}': P[:, k] for k, c in enumerate(classes)}, prediction=P.argmax(1),
-                             predicted_class=[str(classes[k]) for k in P.argmax(1)], n_slices=n, method=model.method))
+    from lascl.metrics import decide_classes
+    classes, pred = list(model.classes or range(P.shape[1])), decide_classes(P, model.offsets)   # the run's decision rule
+    return pd.DataFrame(dict(patient_id=ids, **{f'p_{c}': P[:, k] for k, c in enumerate(classes)}, prediction=pred,
+                             predicted_class=[str(classes[k]) for k in pred], n_slices=n, method=model.method))
 
 # %% ../nbs/32_cli.ipynb #61c8878c
 def _input_cohort(input: str | Path, mask: str | Path | None = None, patient_id: str | None = None, modality: str | None = None):

@@ -13,8 +13,8 @@ import pandas as pd
 import torch
 
 # %% auto #0
-__all__ = ['COHORT_COLUMNS', 'LasclDataError', 'Volume', 'spacing_affine', 'rescale_affine', 'Cohort', 'seed_everything',
-           'get_device', 'to_numpy', 'find_repo_root', 'default_data_dir']
+__all__ = ['COHORT_COLUMNS', 'LasclDataError', 'Volume', 'spacing_affine', 'rescale_affine', 'grade_list', 'grade_codes',
+           'Cohort', 'seed_everything', 'get_device', 'to_numpy', 'find_repo_root', 'default_data_dir']
 
 # %% ../nbs/00_core.ipynb #9c1a840a
 class LasclDataError(ValueError):
@@ -72,14 +72,29 @@ def rescale_affine(affine: np.ndarray, old_spacing, new_spacing) -> np.ndarray:
 # %% ../nbs/00_core.ipynb #5508208a
 COHORT_COLUMNS = ('patient_id', 'label', 'image')
 
+def _blank(v) -> bool: return v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA or str(v).strip() == ''
+
+def grade_list(grades: dict[str, list[str]] | None) -> list[str]:
+    "Every grade of any class of `Cohort.grades`, in the order first given (grade codes index into it); [] for None."
+    return list(dict.fromkeys(str(g) for gs in (grades or {}).values() for g in gs))
+
+def grade_codes(grade: pd.Series, names: list[str]) -> np.ndarray:
+    "Grade names -> their index in `names` (-1 where blank, or not in `names`) `(P,)` int64."
+    index = {g: k for k, g in enumerate(names)}
+    return np.array([-1 if _blank(g) else index.get(str(g), -1) for g in grade], np.int64)
+
 @dataclass
 class Cohort:
-    "A patient table (`table`, one row per patient) with class names and a lazy `(image, mask)` reader."
+    """A patient table (`table`, one row per patient) with class names and a lazy `(image, mask)` reader. Labels may have
+    a second level: a `grade` column of grade names (blank where unknown) and `grades`, the grades each class allows
+    (e.g. `{'astrocytoma': ['1', '2', '3', '4'], 'meningioma': ['1', '2', '3']}`); every grade given must be one its
+    class allows."""
     name: str
     table: pd.DataFrame
     classes: list[str]
     root: Path | None = None
     reader: Callable[[pd.Series], tuple[Volume, Volume | None]] | None = None
+    grades: dict[str, list[str]] | None = None
 
     def __post_init__(self):
         missing = [c for c in COHORT_COLUMNS if c not in self.table.columns]
@@ -94,6 +109,28 @@ class Cohort:
         self.table['label'] = self.table['label'].astype(int)
         self.classes = list(self.classes)
         if self.root is not None: self.root = Path(self.root)
+        if self.grades is not None: self._check_grades()
+
+    def _check_grades(self):
+        unknown = sorted(set(self.grades) - set(self.classes))
+        if unknown: raise LasclDataError(f"cohort {self.name!r}: grades given for {unknown}, which are not classes {self.classes}")
+        self.grades = {c: [str(g) for g in self.grades.get(c, [])] for c in self.classes}
+        if 'grade' not in self.table: raise LasclDataError(f"cohort {self.name!r}: grades are given but the table has no 'grade' column")
+        for i, (y, g) in enumerate(zip(self.table['label'], self.table['grade'])):
+            if _blank(g): continue
+            if str(g) not in self.grades[self.classes[y]]:
+                raise LasclDataError(f"cohort {self.name!r}: row {i} (patient {self.table['patient_id'].iloc[i]!r}) has grade {g!r}, "
+                                     f"which class {self.classes[y]!r} does not have (its grades: {self.grades[self.classes[y]]})")
+
+    @property
+    def grade_names(self) -> list[str]:
+        "Every grade of any class, in the order first given (`grade_codes` index into it); [] without grades."
+        return grade_list(self.grades)
+
+    @property
+    def grade_codes(self) -> np.ndarray:
+        "The grade of each patient as an index into `grade_names`, -1 where unknown or without grades `(P,)`."
+        return grade_codes(self.table['grade'] if 'grade' in self.table else pd.Series([None] * len(self)), self.grade_names)
 
     def __len__(self): return len(self.table)
     def __repr__(self):

@@ -11,12 +11,12 @@ import numpy as np
 import pandas as pd
 import torch
 from torch.utils.data import DataLoader
-from .core import Cohort, LasclDataError, default_data_dir, get_device, seed_everything, to_numpy
+from .core import Cohort, LasclDataError, default_data_dir, get_device, seed_everything, to_numpy, grade_codes, grade_list
 from .preprocess import PreprocessConfig, SliceStore, build_cache
 from .data import (ContrastivePairDataset, ClassBalancedSampler, ClassPureBatchSampler, cohort_folds, split_fold,
                         FoldSplit, encode_sex, PatientBagDataset, collate_bags, EpochSeeded, PatientOrder)
 from .train import TrainConfig, fit, save_checkpoint, load_checkpoint
-from .metrics import Threshold, metrics_with_ci, multiclass_metrics_with_ci, auc_score
+from .metrics import Threshold, metrics_with_ci, multiclass_metrics_with_ci, auc_score, fit_class_offsets, decide_classes
 from sklearn.metrics import confusion_matrix
 from .methods import MethodConfig, get_method, make_task, covariates, EncoderTask, PatientHead, PatientHeadTask, PRESETS
 
@@ -119,7 +119,7 @@ def relabel(cohort: Cohort, labels: str = 'label') -> Cohort:
         warnings.warn(f"labels={labels!r}: {int((~keep).sum())} of {len(t)} patients of cohort {cohort.name!r} are not in the classes "
                       f"{list(classes)} and are left out of this task: {left}")
     table = t[keep].copy(); table['label'] = v[keep].map({c: k for k, c in enumerate(classes)}).astype(int).to_numpy()
-    return Cohort(f'{cohort.name}-{labels}', table, list(classes), cohort.root, cohort.reader)
+    return Cohort(f'{cohort.name}-{labels}', table, list(classes), cohort.root, cohort.reader)   # (grades belong to the cohort's own classes)
 
 def _safe(name: str) -> str: return ''.join(c if c.isalnum() or c in '-_' else '_' for c in name)
 
@@ -213,7 +213,8 @@ def embed_slices(task: EncoderTask, store: SliceStore, device: str = 'auto', bat
 
 # %% ../nbs/31_experiment.ipynb #ff1a436e
 def patient_bags(store: SliceStore, emb: torch.Tensor, patients: np.ndarray) -> dict:
-    "Padded bag batch of the given patient rows: `emb (P,K,D)`, `valid (P,K)`, `label`, `age`, `sex`, `patient`, `index (P,K)`."
+    """Padded bag batch of the given patient rows: `emb (P,K,D)`, `valid (P,K)`, `label`, `age`, `sex`, `patient`, `index (P,K)`,
+    and `grade (P,)` (codes into `grade_list(store.meta['grades'])`, -1 where unknown) when the cohort has grades."""
     idx = [store.slices_of(int(p)) for p in patients]
     if any(len(i) == 0 for i in idx):
         p = patients[[len(i) == 0 for i in idx].index(True)]
@@ -227,7 +228,8 @@ def patient_bags(store: SliceStore, emb: torch.Tensor, patients: np.ndarray) -> 
                 label=torch.as_tensor(np.array(t['label'].to_numpy()), dtype=torch.long),
                 age=torch.as_tensor(np.array(t['age'].astype(float).to_numpy()) if 'age' in t else np.full(len(t), np.nan), dtype=torch.float32),
                 sex=torch.as_tensor(encode_sex(t['sex']) if 'sex' in t else np.full(len(t), np.nan), dtype=torch.float32),
-                patient=torch.as_tensor(np.asarray(patients)))
+                patient=torch.as_tensor(np.asarray(patients)),
+                **({'grade': torch.from_numpy(grade_codes(t['grade'], grade_list(store.meta['grades'])))} if store.meta.get('grades') else {}))
 
 class _BagBatches(EpochSeeded, torch.utils.data.Dataset):
     "Mini-batches of a pre-built bag batch, reshuffled per epoch from (seed, epoch)."
@@ -361,6 +363,7 @@ class Run:
             p = self.params
             cohort = relabel(load_cohort(p.cohort, smoke=p.smoke, progress=p.progress), p.labels)   # one cohort, whatever the run seed
             store = build_cache(cohort, preprocess_config(cohort, self.cfg), progress=p.progress)
+            if cohort.grades: store.meta['grades'] = cohort.grades          # the second label level (type -> grade)
             folds = cohort_folds(cohort, p.n_folds, seed=0, tag='' if p.labels == 'label' else f'-{p.labels}')
             store.patients['fold'] = store.patients['patient_id'].map(dict(zip(cohort.table['patient_id'], folds))).astype(int)
             self.data = ExperimentData(cohort, store, split_fold(store.patients, p.fold, p.val_frac, seed=p.seed))
@@ -448,8 +451,9 @@ class Run:
 
     # --- evaluation and the results folder ---
     def evaluate(self) -> Evaluation:
-        """The decision rule on the validation patients (binary: the threshold `cfg.head.threshold_rule`; K > 2: arg-max,
-        nothing tuned), then test metrics with patient-bootstrap CIs. Nothing is written."""
+        """The decision rule on the validation patients (binary: the threshold `cfg.head.threshold_rule`; K > 2: arg-max, or
+        with `cfg.head.decision='offsets'` arg-max after class-prior offsets fitted on them), then test metrics with
+        patient-bootstrap CIs. Nothing is written."""
         p, cfg, head = self.params, self.cfg, self._need('head', 'train_head')
         st, sp = self.data.store, self.data.split
         val, test = self.bags('val'), self.bags('test')
@@ -460,6 +464,10 @@ class Run:
             thr = Threshold.fit(y_val, P_val[:, 1], rule=cfg.head.threshold_rule)
             ci = metrics_with_ci(y_test, P_test[:, 1], threshold=thr, n_boot=p.n_boot, seed=p.seed)
             pred, decision = (P_test[:, 1] >= float(thr)).astype(int), thr.to_dict()
+        elif cfg.head.decision == 'offsets':      # class-prior offsets from the validation patients, then the arg-max
+            b = fit_class_offsets(y_val, P_val)
+            ci = multiclass_metrics_with_ci(y_test, P_test, classes=st.classes, n_boot=p.n_boot, seed=p.seed, offsets=b)
+            pred, decision = decide_classes(P_test, b), dict(value=None, rule='argmax+offsets', source='validation', offsets=b.tolist())
         else:
             ci = multiclass_metrics_with_ci(y_test, P_test, classes=st.classes, n_boot=p.n_boot, seed=p.seed)
             pred, decision = P_test.argmax(1), dict(value=None, rule='argmax', source='none')
@@ -502,7 +510,8 @@ class Run:
         history.to_csv(out / 'history.csv', index=False)
         thr = ev.decision['value']
         save_checkpoint(dict(encoder=task.state_dict(), head=head.state_dict(), threshold=float('nan') if thr is None else float(thr),
-                             method=cfg.name, method_config=cfg.to_dict(), classes=list(st.classes)), out / 'checkpoint.pt')
+                             method=cfg.name, method_config=cfg.to_dict(), classes=list(st.classes),
+                             offsets=ev.decision.get('offsets')), out / 'checkpoint.pt')
         write_json(params_record(p, cfg), out / 'params.json')
         write_json(ev.metrics, out / 'metrics.json')
         return RunResult(out, ev.metrics, ev.predictions, history, task, head, self.emb)

@@ -474,8 +474,10 @@ def _manifest_reader(row: pd.Series) -> tuple[Volume, Volume | None]:
     return image, mask
 
 def load_manifest(csv_path: str | Path, classes: Sequence[str] | None = None, name: str | None = None,
-                  check_geometry: bool = True) -> Cohort:
-    "Read and validate a cohort manifest CSV (see the table above) into a `Cohort` with a lazy DICOM/NIfTI reader."
+                  check_geometry: bool = True, grades: dict[str, Sequence[str]] | None = None) -> Cohort:
+    """Read and validate a cohort manifest CSV (see the table above) into a `Cohort` with a lazy DICOM/NIfTI reader.
+    With `grades` (the grades each class allows; default: the sidecar's `grades`), the `grade` column is the second
+    label level: grade names, blank where unknown, each one its class allows."""
     csv_path = Path(csv_path)
     if not csv_path.is_file(): raise LasclDataError(f"{csv_path}: manifest not found")
     try: raw = pd.read_csv(csv_path, dtype=str, keep_default_na=False, skipinitialspace=True)
@@ -492,16 +494,24 @@ def load_manifest(csv_path: str | Path, classes: Sequence[str] | None = None, na
     for c in raw.columns:
         if c not in ('patient_id', 'label', 'age', 'sex', 'fold', *path_cols):
             table[c] = typed[c].to_numpy()
-    if name is None and _sidecar(csv_path).is_file(): name = json.loads(_sidecar(csv_path).read_text()).get('name')
-    return Cohort(name or csv_path.stem, table, classes, root=csv_path.parent.resolve(), reader=_manifest_reader)
+    side = json.loads(_sidecar(csv_path).read_text()) if _sidecar(csv_path).is_file() else {}
+    if name is None: name = side.get('name')
+    grades = grades if grades is not None else side.get('grades')
+    if grades is not None:
+        if 'grade' not in raw: raise LasclDataError(f"{csv_path}: grades are given (per class: {grades}) but the manifest has no 'grade' column")
+        table['grade'] = pd.array([g or None for g in raw['grade']], dtype='object')     # names as written, blank -> None
+    try: return Cohort(name or csv_path.stem, table, classes, root=csv_path.parent.resolve(), reader=_manifest_reader, grades=grades)
+    except LasclDataError as e: raise LasclDataError(f"{csv_path}: {e} (row 0 is CSV line 2)") from e
 
 # %% ../nbs/01_io.ipynb #99593801
 def write_manifest(table: pd.DataFrame | Cohort, csv_path: str | Path, classes: Sequence[str] | None = None,
                    name: str | None = None) -> Path:
     """Write a cohort table as a manifest CSV (labels as class names, paths relative to the CSV when below it)
-    and its JSON sidecar `{"name", "classes"}`; `load_manifest` reads it back. Returns the CSV path."""
+    and its JSON sidecar `{"name", "classes"}` (and `"grades"` for a cohort with a second label level); `load_manifest`
+    reads it back. Returns the CSV path."""
+    grades = None
     if isinstance(table, Cohort):
-        classes, name, table = classes or table.classes, name or table.name, table.table
+        classes, name, grades, table = classes or table.classes, name or table.name, table.grades, table.table
     if classes is None: raise LasclDataError(f"write_manifest({csv_path}): pass classes=[...] (class names in code order)")
     csv_path = Path(csv_path); classes = [str(c) for c in classes]
     missing = [c for c in ('patient_id', 'label', 'image') if c not in table.columns]
@@ -525,7 +535,8 @@ def write_manifest(table: pd.DataFrame | Cohort, csv_path: str | Path, classes: 
     if 'fold' in t: t['fold'] = pd.array(t['fold'], dtype='Int64')
     csv_path.parent.mkdir(parents=True, exist_ok=True)
     t.to_csv(csv_path, index=False, lineterminator='\n')
-    _sidecar(csv_path).write_text(json.dumps({'name': name or csv_path.stem, 'classes': classes}, indent=1) + '\n')
+    side = {'name': name or csv_path.stem, 'classes': classes, **({'grades': grades} if grades else {})}
+    _sidecar(csv_path).write_text(json.dumps(side, indent=1) + '\n')
     return csv_path
 
 # %% ../nbs/01_io.ipynb #c8e62357

@@ -92,6 +92,7 @@ class HeadConfig:
     lr: float = 3e-3
     patience: int = 20
     threshold_rule: str = 'youden'         # binary decision threshold, fitted on validation patients
+    decision: str = 'argmax'               # K > 2 classes: 'argmax', or 'offsets' (class-prior offsets fitted on validation patients)
 
 _SECTIONS = dict(encoder=EncoderConfig, schedule=ScheduleConfig, head=HeadConfig)
 # flat setting names (registry entries, presets, `get_method` overrides, RunParams) -> (section, field)
@@ -143,6 +144,7 @@ class MethodConfig:
         if e.objective not in TASKS: raise ValueError(f"{self.name}: objective must be one of {tuple(TASKS)}, got {e.objective!r}")
         if h.pooling not in POOLINGS: raise ValueError(f"{self.name}: pooling must be one of {POOLINGS}, got {h.pooling!r}")
         if e.pairing not in ('same', 'adjacent', 'same_class'): raise ValueError(f"{self.name}: unknown pairing {e.pairing!r}")
+        if h.decision not in ('argmax', 'offsets'): raise ValueError(f"{self.name}: head decision must be 'argmax' or 'offsets', got {h.decision!r}")
         if s.curriculum:
             starts = [f for f, _ in s.curriculum]
             if starts[0] != 0 or any(b <= a for a, b in zip(starts, starts[1:])) or starts[-1] >= 1:
@@ -166,7 +168,7 @@ class MethodConfig:
         if encoder_only:
             keep = ('version', 'encoder', 'schedule') + (('head',) if self.task_class.classifies_patients else ())
             d = {k: d[k] for k in keep}
-            if 'head' in d: d['head'] = {k: v for k, v in d['head'].items() if k != 'threshold_rule'}
+            if 'head' in d: d['head'] = {k: v for k, v in d['head'].items() if k not in ('threshold_rule', 'decision')}
         return hashlib.sha1(json.dumps(d, sort_keys=True).encode()).hexdigest()[:12]
 
 # %% ../nbs/30_methods.ipynb #6fcbc8fb

@@ -24,10 +24,10 @@ class LasclMetricWarning(UserWarning):
 # %% auto #0
 __all__ = ['BINARY_METRICS', 'MULTICLASS_METRICS', 'THRESHOLD_RULES', 'THRESHOLD_SOURCES', 'TIDY_COLUMNS', 'LasclMetricWarning',
            'check_binary', 'binary_metrics_batch', 'binary_metrics', 'multiclass_metrics', 'auc_score', 'CI',
-           'bootstrap_indices', 'metrics_with_ci', 'bootstrap_ci', 'multiclass_metrics_with_ci', 'DeLongResult',
-           'delong_components', 'delong_cov', 'delong_test', 'delong_ci', 'PairedResult', 'paired_bootstrap_test',
-           'threshold_candidates', 'choose_threshold', 'Threshold', 'apply_threshold', 'tidy_metrics',
-           'summarise_folds']
+           'bootstrap_indices', 'metrics_with_ci', 'bootstrap_ci', 'decide_classes', 'multiclass_metrics_with_ci',
+           'fit_class_offsets', 'DeLongResult', 'delong_components', 'delong_cov', 'delong_test', 'delong_ci',
+           'PairedResult', 'paired_bootstrap_test', 'threshold_candidates', 'choose_threshold', 'Threshold',
+           'apply_threshold', 'tidy_metrics', 'summarise_folds']
 
 # %% ../nbs/20_metrics.ipynb #3ba6485d
 def check_binary(y_true, y_prob) -> tuple[np.ndarray, np.ndarray]:
@@ -238,10 +238,15 @@ def bootstrap_ci(y_true, y_prob, metric_fn: str | Callable, n_boot: int = 1000, 
 # %% ../nbs/20_metrics.ipynb #32da6d04
 MULTICLASS_METRICS = ('accuracy', 'balanced_accuracy', 'macro_f1', 'macro_auc', 'brier')
 
-def _multiclass_batch(y: np.ndarray, P: np.ndarray, names: Sequence[str]) -> dict[str, np.ndarray]:
-    "K-class metrics for each row of `y (R, N)` and `P (R, N, K)` (arg-max decision): a dict of `(R,)` arrays."
+def decide_classes(P: np.ndarray, offsets: np.ndarray | None = None) -> np.ndarray:
+    "The K-class decision: arg-max of `log P + offsets` over the last axis (`offsets (K,)`, None: plain arg-max of `P`)."
+    P = np.asarray(P, float)
+    return P.argmax(-1) if offsets is None else (np.log(np.clip(P, 1e-12, None)) + np.asarray(offsets, float)).argmax(-1)
+
+def _multiclass_batch(y: np.ndarray, P: np.ndarray, names: Sequence[str], offsets: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    "K-class metrics for each row of `y (R, N)` and `P (R, N, K)` (decision: `decide_classes`): a dict of `(R,)` arrays."
     R, N, K = P.shape
-    pred = P.argmax(-1)
+    pred = decide_classes(P, offsets)
     onehot = y[..., None] == np.arange(K)                                    # (R, N, K)
     conf = np.stack([np.stack([((y == a) & (pred == b)).sum(1) for b in range(K)], 1) for a in range(K)], 1)   # (R, K, K)
     tp = np.diagonal(conf, axis1=1, axis2=2).astype(float)
@@ -273,17 +278,38 @@ def _check_proba(y_true, proba, where: str) -> tuple[np.ndarray, np.ndarray]:
     return y.astype(np.int64), P
 
 def multiclass_metrics_with_ci(y_true, proba, classes: Sequence[str] | None = None, n_boot: int = 1000, alpha: float = 0.05,
-                               seed: int = 0, stratified: bool = True) -> dict[str, CI]:
-    """K-class patient metrics of `proba (N, K)` against `y_true (N,)` (arg-max decision) with patient-bootstrap CIs:
-    `MULTICLASS_METRICS` and per class `roc_auc_<class>`, `average_precision_<class>` (`classes`: names, default 0..K-1)."""
+                               seed: int = 0, stratified: bool = True, offsets=None) -> dict[str, CI]:
+    """K-class patient metrics of `proba (N, K)` against `y_true (N,)` with patient-bootstrap CIs: `MULTICLASS_METRICS` and
+    per class `roc_auc_<class>`, `average_precision_<class>` (`classes`: names, default 0..K-1). The decision is the
+    arg-max, or with `offsets (K,)` (`fit_class_offsets`, from validation patients) the arg-max of `log P + offsets`."""
     y, P = _check_proba(y_true, proba, 'multiclass_metrics_with_ci')
     names = [str(c) for c in (classes if classes is not None else range(P.shape[1]))]
     if len(names) != P.shape[1]: raise LasclDataError(f"multiclass_metrics_with_ci: {len(names)} class names for {P.shape[1]} columns")
     if not 0 < alpha < 1: raise LasclDataError(f"bootstrap: alpha must be in (0, 1), got {alpha}")
-    point = {k: float(v[0]) for k, v in _multiclass_batch(y[None], P[None], names).items()}
+    if offsets is not None and np.shape(offsets) != (P.shape[1],):
+        raise LasclDataError(f"multiclass_metrics_with_ci: offsets must be ({P.shape[1]},), got shape {np.shape(offsets)}")
+    point = {k: float(v[0]) for k, v in _multiclass_batch(y[None], P[None], names, offsets).items()}
     idx = bootstrap_indices(y, n_boot, seed, stratified)
-    parts = [_multiclass_batch(y[idx[s]], P[idx[s]], names) for s in _chunks(n_boot, len(y) * P.shape[1])]
+    parts = [_multiclass_batch(y[idx[s]], P[idx[s]], names, offsets) for s in _chunks(n_boot, len(y) * P.shape[1])]
     return {k: CI(point[k], *_percentile_ci(np.concatenate([q[k] for q in parts]), alpha, k)) for k in point}
+
+def fit_class_offsets(y_val, proba_val, grid=np.round(np.arange(-2.0, 2.01, 0.1), 10), rounds: int = 3) -> np.ndarray:
+    """Class-prior offsets `(K,)` for `decide_classes`, fitted on **validation** patients: coordinate ascent of the balanced
+    accuracy over `grid` (one class at a time, class 0 fixed at 0, ties to the offset nearest 0). Corrects a head whose
+    arg-max under-calls the rare classes; the probabilities (and every AUC) are unchanged."""
+    y, P = _check_proba(y_val, proba_val, 'fit_class_offsets')
+    K = P.shape[1]
+    if len(np.unique(y)) < 2: raise LasclDataError(f"fit_class_offsets: the validation patients hold one class only ({np.unique(y).tolist()}); offsets need at least two")
+    logP, b = np.log(np.clip(P, 1e-12, None)), np.zeros(K)
+    present = np.unique(y)
+    score = lambda off: np.mean([((logP + off).argmax(1)[y == c] == c).mean() for c in present])
+    order = np.argsort(np.abs(grid), kind='stable')                  # candidates nearest 0 first: ties keep small offsets
+    for _ in range(rounds):
+        for k in range(1, K):
+            cands = [np.where(np.arange(K) == k, g, b) for g in np.asarray(grid)[order]]
+            b = cands[int(np.argmax([score(c) for c in cands]))]
+    return b
+
 
 # %% ../nbs/20_metrics.ipynb #014d945b
 class DeLongResult(NamedTuple):
