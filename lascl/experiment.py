@@ -227,7 +227,7 @@ def patient_bags(store: SliceStore, emb: torch.Tensor, patients: np.ndarray) -> 
     return dict(emb=emb[index.clamp_min(0)] * valid[..., None], valid=valid, index=index,
                 label=torch.as_tensor(np.array(t['label'].to_numpy()), dtype=torch.long),
                 age=torch.as_tensor(np.array(t['age'].astype(float).to_numpy()) if 'age' in t else np.full(len(t), np.nan), dtype=torch.float32),
-                sex=torch.as_tensor(encode_sex(t['sex']) if 'sex' in t else np.full(len(t), np.nan), dtype=torch.float32),
+                sex=torch.as_tensor(np.array(encode_sex(t['sex'])) if 'sex' in t else np.full(len(t), np.nan), dtype=torch.float32),
                 patient=torch.as_tensor(np.asarray(patients)),
                 **({'grade': torch.from_numpy(grade_codes(t['grade'], grade_list(store.meta['grades'])))} if store.meta.get('grades') else {}))
 
