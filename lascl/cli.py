@@ -10,8 +10,8 @@ import yaml
 from . import __version__
 
 # %% auto #0
-__all__ = ['CommandError', 'LasclWarning', 'load_config', 'check_method', 'make_run_params', 'pseudonymise', 'TrainedModel',
-           'load_trained', 'infer_store', 'preprocess_inputs', 'build_parser', 'cmd_train', 'cmd_infer', 'cmd_prepare',
+__all__ = ['CommandError', 'LasclWarning', 'load_config', 'check_method', 'make_run_params', 'TrainedModel', 'load_trained',
+           'infer_store', 'preprocess_inputs', 'build_parser', 'cmd_train', 'cmd_infer', 'cmd_prepare',
            'reproduce_command', 'cmd_reproduce', 'cmd_methods', 'main']
 
 # %% ../nbs/32_cli.ipynb #c4136c76
@@ -69,9 +69,7 @@ def make_run_params(config: dict | str | Path | None = None, **overrides):
     except ValueError as e: raise _bad(f"{where}: {e}") from e
 
 # %% ../nbs/32_cli.ipynb #92271fc0
-def pseudonymise(patient_id, salt: str = '') -> str:
-    "Deterministic pseudonym of an id: `'patient-' + sha1(salt + id)[:10]`."
-    return 'patient-' + hashlib.sha1((str(salt) + str(patient_id)).encode()).hexdigest()[:10]
+from .core import pseudonymise, id_salt     # (one home: lascl.core; the runner pseudonymises its outputs the same way)
 
 # %% ../nbs/32_cli.ipynb #7394a08a
 @dataclasses.dataclass
@@ -84,6 +82,7 @@ class TrainedModel:
     method: str
     classes: list | None = None
     offsets: list | None = None          # K > 2 classes: class-prior offsets fitted on the run's validation patients
+    inputs: dict | None = None           # what it was trained on (`lascl.experiment.Run.input_record`): modality, contrasts, classes, ...
 
 def _n_classes(head_state: dict) -> int:
     "Number of classes of a PatientHead state dict: rows of its last 2-D weight (the output layer)."
@@ -116,12 +115,17 @@ def load_trained(checkpoint: str | Path, device: str = 'cpu', preset: str | None
     cfg = _method_config(ck, path, preset)
     n_classes = len(ck['classes']) if ck.get('classes') else _n_classes(ck['head'])
     task = make_task(cfg, n_classes=n_classes)
-    task.load_state_dict(ck['encoder'])
     head = PatientHead(task.num_features, n_classes, cfg.head.pooling, cfg.head.metadata, cfg.head.hidden)
-    head.load_state_dict(ck['head'])
+    for part, module in (('encoder', task), ('head', head)):
+        try: module.load_state_dict(ck[part])
+        except RuntimeError as e:
+            lines = [l.strip() for l in str(e).splitlines() if l.strip()][1:4]
+            raise _bad(f"checkpoint {path}: its {part} weights do not fit {cfg.name} ({cfg.encoder.backbone}, {n_classes} classes, "
+                       f"{cfg.encoder.in_chans} input channel(s)): {'; '.join(lines)[:400]}. Use the params.json of the run that "
+                       f"wrote it (next to the checkpoint) or the --preset it was trained with") from e
     dev = get_device(device)
     return TrainedModel(task.to(dev).eval(), head.to(dev).eval(), cfg, float(ck['threshold']), str(ck['method']), ck.get('classes'),
-                        ck.get('offsets'))
+                        ck.get('offsets'), ck.get('inputs'))
 
 def infer_store(model: TrainedModel | str | Path, store, device: str = 'cpu', batch_size: int = 256):
     """Patient-level predictions for every patient of a `SliceStore`: a DataFrame with `patient_id` (as in the store),
@@ -178,6 +182,12 @@ def preprocess_inputs(cohort, model: TrainedModel, progress: bool = True):
     from lascl.experiment import preprocess_config
     from lascl.preprocess import SliceStore, preprocess_patient, read_channel
     cfg = preprocess_config(cohort, model.cfg)
+    trained = (model.inputs or {}).get('modality')
+    def check_modality(found: str, where: str):
+        if trained and found and found != trained:
+            raise _bad(f"input: {where} is {found} but {model.method} was trained on {trained} images; a model applied to another "
+                       f"modality returns meaningless probabilities, so lascl refuses (use a model trained on {found})")
+    check_modality(cfg.modality, f"cohort {cohort.name!r}")
     no_mask = dataclasses.replace(cfg, empty_mask='all')
     absent = [c for c in cfg.channels if c not in cohort.table]
     if absent: raise _bad(f"input: {model.method} reads the contrasts {list(cfg.channels)} next to the image; give a manifest CSV "
@@ -185,6 +195,7 @@ def preprocess_inputs(cohort, model: TrainedModel, progress: bool = True):
     parts, missing = [], []
     for i in tqdm(range(len(cohort)), desc='preprocess', unit='patient', disable=not progress):
         image, mask = cohort.load(i)
+        check_modality(image.modality, f"patient row {i} (from its file header)")
         if mask is None: missing.append(str(cohort.table['patient_id'].iloc[i]))
         chans = [read_channel(cohort.table[c].iloc[i], cohort.root) for c in cfg.channels]
         parts.append(preprocess_patient(image, mask, cfg if mask is not None else no_mask, chans, name=f'patient row {i}'))
@@ -310,7 +321,7 @@ def cmd_infer(args) -> int:
     import pandas as pd
     cfg = load_config(args.config) if args.config else {}
     device = args.device or cfg.get('device', 'cpu')
-    salt = args.salt if args.salt is not None else os.environ.get('LASCL_ID_SALT', '')
+    salt = args.salt if args.salt is not None else id_salt()
     if not salt: warnings.warn('pseudonyms without a secret salt (--salt or $LASCL_ID_SALT): anyone with the original ids can recompute them', LasclWarning)
     out = Path(args.output)
     if out.suffix.lower() != '.csv': raise _bad(f"--output {out}: expected a .csv file name")

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #de464286
 from __future__ import annotations
-import os, random
+import hashlib, os, random
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Any
@@ -14,7 +14,8 @@ import torch
 
 # %% auto #0
 __all__ = ['COHORT_COLUMNS', 'LasclDataError', 'Volume', 'spacing_affine', 'rescale_affine', 'grade_list', 'grade_codes',
-           'Cohort', 'seed_everything', 'get_device', 'to_numpy', 'find_repo_root', 'default_data_dir']
+           'Cohort', 'seed_everything', 'get_device', 'to_numpy', 'id_salt', 'pseudonymise', 'find_repo_root',
+           'default_data_dir']
 
 # %% ../nbs/00_core.ipynb #9c1a840a
 class LasclDataError(ValueError):
@@ -175,6 +176,15 @@ def to_numpy(x) -> np.ndarray:
     "A tensor (any device, with or without grad) or array-like as a numpy array."
     if isinstance(x, torch.Tensor): return x.detach().float().cpu().numpy() if x.dtype in (torch.bfloat16, torch.float16) else x.detach().cpu().numpy()
     return np.asarray(x)
+
+# %% ../nbs/00_core.ipynb #b56f55ff
+def id_salt() -> str:
+    "The secret salt of the pseudonyms: `$LASCL_ID_SALT` ('' when unset)."
+    return os.environ.get('LASCL_ID_SALT', '')
+
+def pseudonymise(patient_id, salt: str = '') -> str:
+    "Deterministic pseudonym of an id: `'patient-' + sha1(salt + id)[:10]`."
+    return 'patient-' + hashlib.sha1((str(salt) + str(patient_id)).encode()).hexdigest()[:10]
 
 # %% ../nbs/00_core.ipynb #048aae71
 def find_repo_root(start: Path | None = None) -> Path | None:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import torch
 from torch.utils.data import DataLoader
-from .core import Cohort, LasclDataError, default_data_dir, get_device, seed_everything, to_numpy, grade_codes, grade_list
+from .core import Cohort, LasclDataError, default_data_dir, get_device, seed_everything, to_numpy, grade_codes, grade_list, pseudonymise, id_salt
 from .preprocess import PreprocessConfig, SliceStore, build_cache
 from .data import (ContrastivePairDataset, ClassBalancedSampler, ClassPureBatchSampler, cohort_folds, split_fold,
                         FoldSplit, encode_sex, PatientBagDataset, collate_bags, EpochSeeded, PatientOrder)
@@ -23,8 +23,8 @@ from .methods import MethodConfig, get_method, make_task, covariates, EncoderTas
 # %% auto #0
 __all__ = ['SMOKE_HB', 'SMOKE_CT', 'EMBEDDED', 'CT_FOV_MM', 'MR_INPLANE_MM', 'RunParams', 'load_cohort', 'label_scheme',
            'relabel', 'results_key', 'preprocess_config', 'ExperimentData', 'bag_loader', 'mil_predict',
-           'encoder_loader', 'embed_slices', 'patient_bags', 'predict_patients', 'lesion_dice', 'write_json',
-           'params_record', 'Evaluation', 'RunResult', 'Run', 'run_experiment']
+           'encoder_loader', 'embed_slices', 'store_digest', 'patient_bags', 'predict_patients', 'lesion_dice',
+           'write_atomic', 'write_json', 'params_record', 'Evaluation', 'RunResult', 'Run', 'run_experiment']
 
 # %% ../nbs/31_experiment.ipynb #7f6db655
 def _p(default, help: str):
@@ -52,6 +52,8 @@ class RunParams:
     val_frac: float = _p(0.2, 'fraction of the training folds held out as validation patients')
     n_boot: int = _p(1000, 'bootstrap resamples of the confidence intervals')
     progress: bool = _p(True, 'progress bars and epoch lines')
+    raw_ids: bool = _p(False, "write the cohort's own patient ids into the results (default: pseudonyms salted with "
+                              "$LASCL_ID_SALT, as lascl infer; the id map goes to <out_dir>/_private/)")
 
     def __post_init__(self):
         if self.smoke: self.preset = 'smoke'
@@ -211,6 +213,26 @@ def embed_slices(task: EncoderTask, store: SliceStore, device: str = 'auto', bat
            for i in range(0, len(store), batch_size)]
     return torch.cat(out)
 
+def store_digest(store: SliceStore) -> str:
+    "16 hex digits of a store's content: slices, masks, contrasts, slice order and the patient table (a changed file changes it)."
+    h = hashlib.blake2b(digest_size=8)
+    for a in (store.images, store.masks, store.channels, store.patient, store.z):
+        if a is not None: h.update(np.ascontiguousarray(a).view(np.uint8).data)
+    h.update(store.patients.to_csv(index=False).encode())
+    return h.hexdigest()
+
+def _read_encoder_cache(path: Path, task: EncoderTask) -> dict | None:
+    "The cached stage-1 checkpoint loaded into `task`, or None (with a warning naming the file, which is removed) if it is unusable."
+    if not path.exists(): return None
+    import warnings
+    try:
+        ck = load_checkpoint(path); task.load_state_dict(ck['model']); ck['history'], ck['history_columns']
+        return ck
+    except Exception as e:
+        warnings.warn(f"encoder cache {path}: unusable ({type(e).__name__}: {str(e)[:200]}); removed it, stage 1 is trained again")
+        path.unlink(missing_ok=True)
+        return None
+
 # %% ../nbs/31_experiment.ipynb #ff1a436e
 def patient_bags(store: SliceStore, emb: torch.Tensor, patients: np.ndarray) -> dict:
     """Padded bag batch of the given patient rows: `emb (P,K,D)`, `valid (P,K)`, `label`, `age`, `sex`, `patient`, `index (P,K)`,
@@ -267,8 +289,20 @@ def _json(o):
     if isinstance(o, Path): return str(o)
     raise TypeError(type(o))
 
+def write_atomic(path: Path, write) -> Path:
+    """`write(tmp_path)` into a unique temporary file next to `path`, then `os.replace` it into place: readers see the
+    old file or the new one, never a half-written one; a failed write leaves no temporary file behind."""
+    import tempfile
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp'); os.close(fd)
+    try: write(Path(tmp)); os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True); raise
+    return path
+
 def write_json(obj, path: Path) -> None:
-    tmp = path.with_name(f'.{path.name}.tmp'); tmp.write_text(json.dumps(obj, indent=2, default=_json)); os.replace(tmp, path)
+    "JSON (numpy values and paths converted), written atomically."
+    write_atomic(path, lambda t: t.write_text(json.dumps(obj, indent=2, default=_json)))
 
 def params_record(params: RunParams, cfg: MethodConfig) -> dict:
     "Every parameter of the run plus the method's settings and their hash (what `params.json` holds)."
@@ -278,8 +312,12 @@ def params_record(params: RunParams, cfg: MethodConfig) -> dict:
     return d
 
 # %% ../nbs/31_experiment.ipynb #4c5762ab
-def _write_examples(path: Path, task: EncoderTask, st: SliceStore, test: dict, w: np.ndarray, pred: np.ndarray,
-                    device: str, n_patients: int = 4) -> None:
+def _save_npz(path: Path, **arrays) -> None:
+    "`np.savez_compressed` to exactly `path` (no '.npz' appended), closed before returning."
+    with open(path, 'wb') as f: np.savez_compressed(f, **arrays)
+
+def _example_arrays(task: EncoderTask, st: SliceStore, test: dict, w: np.ndarray, pred: np.ndarray,
+                    device: str, n_patients: int = 4) -> dict:
     "The highest-weighted slice of a few test patients (both classes, correct and wrong), with mask and lesion probability."
     y = test["label"].numpy(); order = np.argsort(-(pred != y).astype(int), kind="stable")   # misclassified first
     chosen = []
@@ -287,8 +325,8 @@ def _write_examples(path: Path, task: EncoderTask, st: SliceStore, test: dict, w
     rows = [int(test['index'][i, int(np.argmax(w[i]))]) for i in chosen]
     dev = get_device(device); img = torch.from_numpy(st.inputs(rows)).to(dev)
     seg = task.segment(img)
-    np.savez_compressed(path, image=st.images[rows], mask=st.masks[rows], z=st.z[rows],
-                        patient_id=st.patients.patient_id.to_numpy()[st.patient[rows]].astype(str),
+    return dict(image=st.images[rows], mask=st.masks[rows], z=st.z[rows],
+                        rows=np.asarray(rows),                             # the caller adds the patients' (output) ids
                         attention=np.array([w[i].max() for i in chosen]), label=y[chosen], pred=pred[chosen],
                         **({} if seg is None else dict(seg_prob=seg.cpu().numpy())))
 
@@ -367,7 +405,21 @@ class Run:
             folds = cohort_folds(cohort, p.n_folds, seed=0, tag='' if p.labels == 'label' else f'-{p.labels}')
             store.patients['fold'] = store.patients['patient_id'].map(dict(zip(cohort.table['patient_id'], folds))).astype(int)
             self.data = ExperimentData(cohort, store, split_fold(store.patients, p.fold, p.val_frac, seed=p.seed))
+            self._check_split()
         return self.data
+
+    def _check_split(self) -> None:
+        "Every class in the training and validation patients, before anything trains (early stopping and thresholds need them)."
+        st, sp, p = self.data.store, self.data.split, self.params
+        y = st.patients['label'].to_numpy()
+        for name, rows in (('training', sp.train), ('validation', sp.val)):
+            counts = np.bincount(y[rows], minlength=len(st.classes))
+            if (counts == 0).any():
+                raise LasclDataError(
+                    f"fold {p.fold}: the {name} patients ({len(rows)}) hold no patient of class(es) "
+                    f"{[c for c, n in zip(st.classes, counts) if n == 0]} (counts {dict(zip(st.classes, counts.tolist()))}); "
+                    f"early stopping and the decision rule need every class there. Use a larger val_frac (now {p.val_frac}), "
+                    f"fewer folds (n_folds, now {p.n_folds}) or another label scheme (labels)")
 
     def bags(self, split: str) -> dict:
         "Padded bags of slice embeddings (`patient_bags`) of the 'train', 'val', 'test' or 'all' patients, built once."
@@ -380,10 +432,10 @@ class Run:
     # --- stage 1 ---
     @property
     def encoder_path(self) -> Path:
-        "The encoder cache file: keyed by the stage-1 settings, fold, seed, validation split and data."
+        "The encoder cache file: keyed by the stage-1 settings, fold, seed, validation split and the slices' content (`store_digest`)."
         p, data = self.params, self.prepare()
         key = hashlib.sha1(json.dumps(dict(enc=self.cfg.hash(encoder_only=True), fold=p.fold, seed=p.seed, val_frac=p.val_frac,
-                                           store=len(data.store), train=data.split.train.tolist()),
+                                           store=store_digest(data.store), train=data.split.train.tolist()),
                                       sort_keys=True).encode()).hexdigest()[:16]
         return Path(p.out_dir) / self.key / '_encoders' / f'{key}.pt'
 
@@ -393,9 +445,8 @@ class Run:
         seed_everything(p.seed)
         task = make_task(cfg, n_classes=len(data.store.classes))
         path = self.encoder_path
-        if path.exists():
-            ck = load_checkpoint(path); task.load_state_dict(ck['model'])
-            hist = pd.DataFrame(ck['history'], columns=ck['history_columns'])
+        ck = _read_encoder_cache(path, task)
+        if ck is not None: hist = pd.DataFrame(ck['history'], columns=ck['history_columns'])
         else:
             tcfg = TrainConfig(epochs=cfg.schedule.epochs, lr=cfg.schedule.lr, warmup_epochs=min(1, cfg.schedule.epochs / 4), device=p.device,
                                progress=p.progress, desc=f'{cfg.name} encoder')
@@ -450,6 +501,18 @@ class Run:
         return pd.concat([h.assign(stage=s) for s, h in self.histories.items()], ignore_index=True)
 
     # --- evaluation and the results folder ---
+    def output_ids(self) -> np.ndarray:
+        """The patient ids the results carry, one per store patient: pseudonyms (`lascl.core.pseudonymise`, salt
+        `$LASCL_ID_SALT`) unless `params.raw_ids`. The map back is written apart, to `<out_dir>/_private/<key>_ids.csv`."""
+        raw = self.prepare().store.patients['patient_id'].astype(str).to_numpy()
+        return raw if self.params.raw_ids else np.array([pseudonymise(i, id_salt()) for i in raw])
+
+    def _write_id_map(self) -> None:
+        if self.params.raw_ids: return
+        d = Path(self.params.out_dir) / '_private'; d.mkdir(parents=True, exist_ok=True)
+        m = pd.DataFrame(dict(patient_id=self.output_ids(), original_id=self.data.store.patients['patient_id'].astype(str).to_numpy()))
+        write_atomic(d / f'{self.key}_ids.csv', lambda t: m.to_csv(t, index=False))
+
     def evaluate(self) -> Evaluation:
         """The decision rule on the validation patients (binary: the threshold `cfg.head.threshold_rule`; K > 2: arg-max, or
         with `cfg.head.decision='offsets'` arg-max after class-prior offsets fitted on them), then test metrics with
@@ -471,7 +534,7 @@ class Run:
         else:
             ci = multiclass_metrics_with_ci(y_test, P_test, classes=st.classes, n_boot=p.n_boot, seed=p.seed)
             pred, decision = P_test.argmax(1), dict(value=None, rule='argmax', source='none')
-        ids = st.patients['patient_id'].to_numpy()
+        ids = self.output_ids()
         predictions = pd.DataFrame(dict(patient_id=ids[sp.test], label=y_test, **({'probability': P_test[:, 1]} if K == 2 else {}),
                                         prediction=pred, fold=p.fold, **{f'p_{c}': P_test[:, k] for k, c in enumerate(st.classes)}))
         metrics = dict(method=cfg.name, fold=p.fold, group=cfg.group, cohort=self.key, classes=list(st.classes),
@@ -490,7 +553,12 @@ class Run:
         p, cfg, task, head = self.params, self.cfg, self.task, self.head
         st, sp = self.data.store, self.data.split
         out = self.out; out.mkdir(parents=True, exist_ok=True)
-        ids = st.patients['patient_id'].to_numpy()
+        self._write_id_map()
+        # an older run's completion marker goes first, so that a run killed while writing never looks complete;
+        # every file is written atomically, metrics.json last; temporary files of a killed write are cleaned
+        (out / 'metrics.json').unlink(missing_ok=True)
+        for t in out.glob('.*.tmp'): t.unlink(missing_ok=True)
+        ids = self.output_ids()
         # per-slice weights of the test patients, patient embeddings of every patient, and a few examples
         test = self.bags('test'); idx = test['index'].numpy(); v = idx >= 0
         slices = pd.DataFrame(dict(patient_id=np.repeat(ids[sp.test], v.sum(1)), z=st.z[idx[v]], weight=ev.weights[v]))
@@ -501,20 +569,30 @@ class Run:
             pooled = (pe.sum(1) / bags['valid'].sum(1, keepdim=True)).numpy()
         split = np.array(['train'] * len(sp.train) + ['val'] * len(sp.val) + ['test'] * len(sp.test))
         predcol = np.full(len(allp), -1); predcol[split == 'test'] = ev.pred
-        np.savez_compressed(out / 'embeddings.npz', emb=pooled.astype(np.float32), patient_id=ids[allp].astype(str),
-                            label=st.patients['label'].to_numpy()[allp], split=split, pred=predcol)
-        _write_examples(out / 'examples.npz', task, st, test, ev.weights, ev.pred, p.device)
-        ev.predictions.to_csv(out / 'predictions.csv', index=False)
-        slices.to_csv(out / 'slice_predictions.csv', index=False)
+        emb_arrays = dict(emb=pooled.astype(np.float32), patient_id=ids[allp].astype(str), label=st.patients['label'].to_numpy()[allp],
+                          split=split, pred=predcol)
+        write_atomic(out / 'embeddings.npz', lambda t: _save_npz(t, **emb_arrays))
+        examples = _example_arrays(task, st, test, ev.weights, ev.pred, p.device)
+        examples['patient_id'] = ids[st.patient[examples.pop('rows')]]
+        write_atomic(out / 'examples.npz', lambda t: _save_npz(t, **examples))
+        write_atomic(out / 'predictions.csv', lambda t: ev.predictions.to_csv(t, index=False))
+        write_atomic(out / 'slice_predictions.csv', lambda t: slices.to_csv(t, index=False))
         history = self.history
-        history.to_csv(out / 'history.csv', index=False)
+        write_atomic(out / 'history.csv', lambda t: history.to_csv(t, index=False))
         thr = ev.decision['value']
         save_checkpoint(dict(encoder=task.state_dict(), head=head.state_dict(), threshold=float('nan') if thr is None else float(thr),
                              method=cfg.name, method_config=cfg.to_dict(), classes=list(st.classes),
-                             offsets=ev.decision.get('offsets')), out / 'checkpoint.pt')
+                             offsets=ev.decision.get('offsets'), inputs=self.input_record()), out / 'checkpoint.pt')
         write_json(params_record(p, cfg), out / 'params.json')
         write_json(ev.metrics, out / 'metrics.json')
         return RunResult(out, ev.metrics, ev.predictions, history, task, head, self.emb)
+
+    def input_record(self) -> dict:
+        """What the model was trained on, stored with its checkpoint so that `lascl infer` can refuse inputs that do not
+        match: modality, contrasts, classes in order, image size and the preprocessing settings."""
+        data = self.prepare(); pc = preprocess_config(data.cohort, self.cfg)
+        return dict(modality=pc.modality, channels=list(self.cfg.encoder.channels), classes=list(data.store.classes),
+                    image_size=self.cfg.encoder.image_size, preprocess=pc.to_dict())
 
     def run(self) -> RunResult:
         "Every stage in order, then the results folder."

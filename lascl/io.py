@@ -33,33 +33,74 @@ def _spacing_from_affine(affine: np.ndarray) -> tuple[float, float, float]:
     "`(sz, sy, sx)`: lengths of the affine's voxel columns (x, y, z), reversed to array order."
     return tuple(float(v) for v in np.linalg.norm(np.asarray(affine)[:3, :3], axis=0)[::-1])
 
+# %% ../nbs/01_io.ipynb #b1a2c3d5
+class _Names:
+    """How messages name a path (see "How messages name files"). `_Names()`: as given. `_Names(label, base)`: `base`
+    (a patient's image or mask read through a manifest) is `label`; a file inside it is `label` plus its name there."""
+    def __init__(self, label: str | None = None, base: str | Path | None = None):
+        self.label, self.base = label, (None if base is None else Path(base))
+
+    def __call__(self, p: str | Path) -> str:
+        if self.label is None: return str(p)
+        p = Path(p)
+        if p == self.base: return self.label
+        try: return f"{self.label} file {p.relative_to(self.base).as_posix()}"
+        except ValueError: return f"{self.label} file {p.name}"
+
+    def scrub(self, text) -> str:
+        "A library's message with every spelling of `base` replaced by `label`."
+        return str(text) if self.label is None else _scrub(str(text), self.base, self.label)
+
+def _scrub(text: str, path: Path, shown: str) -> str:
+    "`text` with `path` (as given, absolute or resolved) replaced by `shown`."
+    for s in sorted({str(path), str(path.absolute()), str(path.resolve())}, key=len, reverse=True): text = text.replace(s, shown)
+    return text
+
+_AS_GIVEN = _Names()
+
 # %% ../nbs/01_io.ipynb #986b1df8
+_DESCRIP_MODALITY = re.compile(r'lascl modality=(\w+)')
+
 def read_nifti(path: str | Path, modality: str = '', volume: int | None = None) -> Volume:
-    "Read a NIfTI-1/2 file as a canonical (RAS+) `Volume`: float32 `(z, y, x)`, spacing `(sz, sy, sx)`."
-    path = Path(path)
-    if not path.is_file(): raise LasclDataError(f"{path}: NIfTI file not found")
+    """Read a NIfTI-1/2 file as a canonical (RAS+) `Volume`: float32 `(z, y, x)`, spacing `(sz, sy, sx)`.
+    NaN or infinite voxels are an error that names the file and counts them."""
+    return _read_nifti(Path(path), modality, volume, _AS_GIVEN)
+
+def _read_nifti(path: Path, modality: str, volume: int | None, shown: _Names) -> Volume:
+    where = shown(path)
+    if not path.is_file(): raise LasclDataError(f"{where}: NIfTI file not found")
     try:
         img = nib.load(str(path))
         if not isinstance(img, (nib.Nifti1Image, nib.Nifti2Image)):
-            raise LasclDataError(f"{path}: expected a NIfTI-1/2 image, nibabel read a {type(img).__name__}")
+            raise LasclDataError(f"{where}: expected a NIfTI-1/2 image, nibabel read a {type(img).__name__}")
         img = nib.as_closest_canonical(img)
         shape = img.shape
         if len(shape) == 4 and shape[3] == 1: shape = shape[:3]
         if len(shape) == 4:
             if volume is None:
-                raise LasclDataError(f"{path}: 4-D NIfTI of shape {img.shape}; pass volume=<0..{img.shape[3]-1}> to read one volume")
+                raise LasclDataError(f"{where}: 4-D NIfTI of shape {img.shape}; pass volume=<0..{img.shape[3]-1}> to read one volume")
             if not 0 <= volume < img.shape[3]:
-                raise LasclDataError(f"{path}: volume={volume} out of range 0..{img.shape[3]-1} (shape {img.shape})")
+                raise LasclDataError(f"{where}: volume={volume} out of range 0..{img.shape[3]-1} (shape {img.shape})")
             data = np.asarray(img.dataobj[..., volume], dtype=np.float32)
         elif len(shape) == 3: data = np.asarray(img.dataobj, dtype=np.float32).reshape(shape)
-        else: raise LasclDataError(f"{path}: expected a 3-D NIfTI volume, got shape {img.shape}")
+        else: raise LasclDataError(f"{where}: expected a 3-D NIfTI volume, got shape {img.shape}")
         descrip = img.header['descrip'].item().decode('ascii', 'ignore') if 'descrip' in img.header else ''
     except LasclDataError: raise
-    except Exception as e: raise LasclDataError(f"{path}: cannot read NIfTI ({type(e).__name__}: {e})") from e
-    if not modality and (m := re.search(r'lascl modality=(\w+)', descrip)): modality = m.group(1)
+    except Exception as e: raise LasclDataError(f"{where}: cannot read NIfTI ({type(e).__name__}: {shown.scrub(e)})") from e
+    _check_finite(data, where)
+    if not modality and (m := _DESCRIP_MODALITY.search(descrip)): modality = m.group(1)
     affine = np.asarray(img.affine, dtype=np.float64)
     return Volume(np.ascontiguousarray(data.transpose(2, 1, 0)), _spacing_from_affine(affine), affine,
                   modality=modality, source=str(path), meta={'format': 'nifti'})
+
+def _check_finite(data: np.ndarray, where: str) -> None:
+    "Raise, counting them, when `data` holds NaN or infinite values: nothing downstream may guess what they mean."
+    finite = np.isfinite(data)
+    if finite.all(): return
+    n_nan = int(np.isnan(data).sum()); n_inf = int(finite.size - finite.sum()) - n_nan
+    what = ' and '.join(s for s in (f'{n_nan} NaN' if n_nan else '', f'{n_inf} infinite' if n_inf else '') if s)
+    raise LasclDataError(f"{where}: {what} voxel(s) of {data.size}; replace them (e.g. by the background value) before "
+                         "use: resampling and normalisation would spread them")
 
 def write_nifti(volume: Volume, path: str | Path) -> Path:
     "Write `volume` (`(z, y, x)`, affine voxel `(x, y, z)` -> RAS+) as NIfTI-1; `.nii.gz` is gzipped. Returns the path."
@@ -81,22 +122,24 @@ def write_nifti(volume: Volume, path: str | Path) -> Path:
 _DICOMDIR_UID = '1.2.840.10008.1.3.10'
 _ORIENT_TOL, _DUP_TOL, _GAP_FACTOR, _UNEVEN_ERR, _UNEVEN_WARN = 1e-3, 0.01, 1.5, 0.10, 0.01
 
-def _dicom_headers(folder: Path) -> list[tuple[Path, Dataset]]:
+def _dicom_headers(folder: Path, shown: _Names = _AS_GIVEN) -> list[tuple[Path, Dataset]]:
     "Headers (no pixels) of the image DICOM files in `folder`; warns about and skips the rest."
     found, skipped = [], []
-    for f in sorted(p for p in folder.iterdir() if p.is_file()):
+    try: files = sorted(p for p in folder.iterdir() if p.is_file())
+    except OSError as e: raise LasclDataError(f"{shown(folder)}: cannot list the folder ({type(e).__name__}: {shown.scrub(e)})") from e
+    for f in files:
         try: ds = pydicom.dcmread(f, stop_before_pixels=True)
         except InvalidDicomError: skipped.append(f"{f.name} (not DICOM)"); continue
-        except Exception as e: raise LasclDataError(f"{f}: unreadable DICOM file ({type(e).__name__}: {e})") from e
+        except Exception as e: raise LasclDataError(f"{shown(f)}: unreadable DICOM file ({type(e).__name__}: {shown.scrub(e)})") from e
         sop = str(ds.get('SOPClassUID', '') or getattr(getattr(ds, 'file_meta', None), 'MediaStorageSOPClassUID', '') or '')
         if sop == _DICOMDIR_UID or 'DirectoryRecordSequence' in ds: skipped.append(f"{f.name} (DICOMDIR)"); continue
         if 'Rows' not in ds or 'Columns' not in ds:
             kind = pydicom.uid.UID(sop).name if sop else ''
             if not sop or 'Image Storage' in kind:   # an image object without its image header: cut short
-                raise LasclDataError(f"{f}: incomplete DICOM header (no Rows/Columns{'' if sop else ', no SOPClassUID'}); truncated or corrupt file?")
+                raise LasclDataError(f"{shown(f)}: incomplete DICOM header (no Rows/Columns{'' if sop else ', no SOPClassUID'}); truncated or corrupt file?")
             skipped.append(f"{f.name} (no image: {kind})"); continue
         found.append((f, ds))
-    if skipped: warnings.warn(f"{folder}: skipped {len(skipped)} file(s) that are not DICOM images: {', '.join(skipped)}")
+    if skipped: warnings.warn(f"{shown(folder)}: skipped {len(skipped)} file(s) that are not DICOM images: {', '.join(skipped)}")
     return found
 
 def _series_table(headers) -> pd.DataFrame:
@@ -115,52 +158,56 @@ def list_dicom_series(folder: str | Path) -> pd.DataFrame:
     return _series_table(_dicom_headers(folder))
 
 # %% ../nbs/01_io.ipynb #39632a9d
-def _select_series(folder: Path, headers, series_uid, modality):
+def _select_series(folder: Path, headers, series_uid, modality, shown: _Names = _AS_GIVEN):
     "The `(path, header)` pairs of the one series chosen by `series_uid`/`modality`."
-    if not headers: raise LasclDataError(f"{folder}: no DICOM image files found")
+    where = shown(folder)
+    if not headers: raise LasclDataError(f"{where}: no DICOM image files found")
     table = _series_table(headers)
     if modality is not None: table = table[table.modality == modality]
     if series_uid is not None: table = table[table.uid == str(series_uid)]
     if len(table) != 1:
         why = ('no series matches' if len(table) == 0 else f'{len(table)} series found')
         sel = ', '.join(f'{k}={v!r}' for k, v in (('series_uid', series_uid), ('modality', modality)) if v is not None)
-        raise LasclDataError(f"{folder}: {why}{' ' + sel if sel else ''}; pick one with read_dicom_series(folder, series_uid=...). "
+        pick = ('pick one with read_dicom_series(folder, series_uid=...)' if shown.label is None else
+                'a manifest reads the only series of a folder: keep one series per folder')
+        raise LasclDataError(f"{where}: {why}{' ' + sel if sel else ''}; {pick}. "
                              f"Series present:\n{_format_series(_series_table(headers))}")
     uid = table.uid.iloc[0]
     return [(f, ds) for f, ds in headers if str(ds.get('SeriesInstanceUID', '')) == uid]
 
-def _orientation(f: Path, ds) -> np.ndarray | None:
+def _orientation(f: Path, ds, shown: _Names = _AS_GIVEN) -> np.ndarray | None:
     iop = ds.get('ImageOrientationPatient')
     if iop is None: return None
     iop = np.asarray([float(v) for v in iop], dtype=np.float64)
     if iop.shape != (6,) or not np.isfinite(iop).all() or np.linalg.norm(np.cross(iop[:3], iop[3:])) < 0.5:
-        raise LasclDataError(f"{f}: ImageOrientationPatient {list(iop)} is not two orthonormal direction cosines")
+        raise LasclDataError(f"{shown(f)}: ImageOrientationPatient {list(iop)} is not two orthonormal direction cosines")
     return iop
 
-def _sort_slices(folder: Path, series) -> tuple[list, np.ndarray | None, np.ndarray | None, np.ndarray]:
+def _sort_slices(folder: Path, series, shown: _Names = _AS_GIVEN) -> tuple[list, np.ndarray | None, np.ndarray | None, np.ndarray]:
     """Sort `series` along the slice normal; check orientations, duplicates, gaps and spacing.
     Returns (sorted series, orientation (6,) or None, positions (n, 3) LPS or None, step (3,) LPS)."""
-    iops = [_orientation(f, ds) for f, ds in series]
+    where = shown(folder)
+    iops = [_orientation(f, ds, shown) for f, ds in series]
     ipps = [ds.get('ImagePositionPatient') for _, ds in series]
     have_pos = all(i is not None for i in iops) and all(p is not None and len(p) == 3 for p in ipps)
     if any(i is not None for i in iops):
         ref = next(k for k, i in enumerate(iops) if i is not None)
         for k, i in enumerate(iops):
             if i is not None and np.abs(i - iops[ref]).max() > _ORIENT_TOL:
-                raise LasclDataError(f"{folder}: mixed orientations in one series: {series[ref][0].name} has ImageOrientationPatient "
+                raise LasclDataError(f"{where}: mixed orientations in one series: {series[ref][0].name} has ImageOrientationPatient "
                                      f"{np.round(iops[ref], 4).tolist()} but {series[k][0].name} has {np.round(i, 4).tolist()}")
     if not have_pos:
         num = [ds.get('InstanceNumber') for _, ds in series]
         if len(series) > 1:
             if any(n is None for n in num):
                 bad = next(f for (f, _), n in zip(series, num) if n is None)
-                raise LasclDataError(f"{bad}: neither ImagePositionPatient/ImageOrientationPatient nor InstanceNumber; cannot order the slices")
-            warnings.warn(f"{folder}: no ImagePositionPatient/ImageOrientationPatient; slices ordered by InstanceNumber, "
+                raise LasclDataError(f"{shown(bad)}: neither ImagePositionPatient/ImageOrientationPatient nor InstanceNumber; cannot order the slices")
+            warnings.warn(f"{where}: no ImagePositionPatient/ImageOrientationPatient; slices ordered by InstanceNumber, "
                           "axial orientation and header slice spacing assumed")
         order = np.argsort([int(n) if n is not None else 0 for n in num], kind='stable')
         nums = [int(num[k]) if num[k] is not None else 0 for k in order]
         if len(series) > 1 and (k := next((k for k in range(len(nums) - 1) if nums[k] == nums[k + 1]), None)) is not None:
-            raise LasclDataError(f"{folder}: duplicate slices with InstanceNumber {nums[k]}: {series[order[k]][0].name} and {series[order[k + 1]][0].name}")
+            raise LasclDataError(f"{where}: duplicate slices with InstanceNumber {nums[k]}: {series[order[k]][0].name} and {series[order[k + 1]][0].name}")
         series = [series[k] for k in order]
         iop = next((i for i in iops if i is not None), None)
         return series, iop, None, None
@@ -175,66 +222,73 @@ def _sort_slices(folder: Path, series) -> tuple[list, np.ndarray | None, np.ndar
     name = lambda k: series[k][0].name
     k = int(np.argmin(diff))
     if diff[k] < _DUP_TOL:
-        raise LasclDataError(f"{folder}: duplicate slices at position {d[k]:.3f} mm along the slice normal: {name(k)} and {name(k + 1)}")
+        raise LasclDataError(f"{where}: duplicate slices at position {d[k]:.3f} mm along the slice normal: {name(k)} and {name(k + 1)}")
     m = float(np.median(diff))
     k = int(np.argmax(diff))
     if diff[k] > _GAP_FACTOR * m:
-        raise LasclDataError(f"{folder}: missing slice(s) between {name(k)} and {name(k + 1)}: gap {diff[k]:.3f} mm, "
+        raise LasclDataError(f"{where}: missing slice(s) between {name(k)} and {name(k + 1)}: gap {diff[k]:.3f} mm, "
                              f"median spacing {m:.3f} mm (limit {_GAP_FACTOR} x median)")
     dev = np.abs(diff - m) / m
     k = int(np.argmax(dev))
     if dev[k] > _UNEVEN_ERR:
-        raise LasclDataError(f"{folder}: uneven slice spacing between {name(k)} and {name(k + 1)}: {diff[k]:.3f} mm vs median {m:.3f} mm "
+        raise LasclDataError(f"{where}: uneven slice spacing between {name(k)} and {name(k + 1)}: {diff[k]:.3f} mm vs median {m:.3f} mm "
                              f"(more than {_UNEVEN_ERR:.0%} off); resample or split the series")
     if dev[k] > _UNEVEN_WARN:
-        warnings.warn(f"{folder}: slice spacing varies by up to {dev[k]:.1%} (worst between {name(k)} and {name(k + 1)}); using the mean spacing")
+        warnings.warn(f"{where}: slice spacing varies by up to {dev[k]:.1%} (worst between {name(k)} and {name(k + 1)}); using the mean spacing")
     step = (pos[-1] - pos[0]) / (len(pos) - 1)
     if np.degrees(np.arccos(np.clip(abs(step @ normal) / np.linalg.norm(step), 0, 1))) > 0.5:
-        warnings.warn(f"{folder}: slice positions are not along the slice normal (gantry tilt?); the affine is sheared")
+        warnings.warn(f"{where}: slice positions are not along the slice normal (gantry tilt?); the affine is sheared")
     return series, iop, pos, step
 
 # %% ../nbs/01_io.ipynb #c5590b16
 _DECODER_HINT = ("install a decoder plugin, e.g. `pip install pylibjpeg pylibjpeg-libjpeg pylibjpeg-openjpeg` "
                  "(or `pip install python-gdcm`), or decompress the files first (e.g. `gdcmconv --raw` / `dcmdjpeg`)")
 
-def _pixels(f: Path) -> tuple[np.ndarray, Dataset]:
+def _pixels(f: Path, shown: _Names = _AS_GIVEN) -> tuple[np.ndarray, Dataset]:
     "Rescaled float32 `(rows, cols)` pixels of one file (full read) and its dataset."
     try: ds = pydicom.dcmread(f)
-    except Exception as e: raise LasclDataError(f"{f}: unreadable DICOM file ({type(e).__name__}: {e})") from e
+    except Exception as e: raise LasclDataError(f"{shown(f)}: unreadable DICOM file ({type(e).__name__}: {shown.scrub(e)})") from e
     ts = getattr(getattr(ds, 'file_meta', None), 'TransferSyntaxUID', None)
-    if 'PixelData' not in ds: raise LasclDataError(f"{f}: DICOM file has no PixelData")
+    if 'PixelData' not in ds: raise LasclDataError(f"{shown(f)}: DICOM file has no PixelData")
     if int(ds.get('NumberOfFrames', 1) or 1) > 1:
-        raise LasclDataError(f"{f}: multi-frame DICOM ({ds.NumberOfFrames} frames) is not supported; convert it to NIfTI (e.g. with dcm2niix)")
+        raise LasclDataError(f"{shown(f)}: multi-frame DICOM ({ds.NumberOfFrames} frames) is not supported; convert it to NIfTI (e.g. with dcm2niix)")
     if int(ds.get('SamplesPerPixel', 1)) != 1:
-        raise LasclDataError(f"{f}: expected a greyscale image (SamplesPerPixel 1), got {ds.SamplesPerPixel} samples ({ds.get('PhotometricInterpretation')})")
+        raise LasclDataError(f"{shown(f)}: expected a greyscale image (SamplesPerPixel 1), got {ds.SamplesPerPixel} samples ({ds.get('PhotometricInterpretation')})")
     try: arr = ds.pixel_array
     except Exception as e:
         if ts is not None and ts.is_compressed:
-            raise LasclDataError(f"{f}: cannot decode compressed pixel data with transfer syntax {ts.name} ({ts}); {_DECODER_HINT}. "
-                                 f"pydicom said: {type(e).__name__}: {str(e).splitlines()[0]}") from e
-        raise LasclDataError(f"{f}: cannot read the pixel data ({type(e).__name__}: {e}); truncated or corrupt file?") from e
+            raise LasclDataError(f"{shown(f)}: cannot decode compressed pixel data with transfer syntax {ts.name} ({ts}); {_DECODER_HINT}. "
+                                 f"pydicom said: {type(e).__name__}: {shown.scrub(str(e).splitlines()[0])}") from e
+        raise LasclDataError(f"{shown(f)}: cannot read the pixel data ({type(e).__name__}: {shown.scrub(e)}); truncated or corrupt file?") from e
     slope, inter = float(ds.get('RescaleSlope', 1) or 1), float(ds.get('RescaleIntercept', 0) or 0)
     return (arr.astype(np.float32) * np.float32(slope) + np.float32(inter)), ds
 
 def read_dicom_series(folder: str | Path, series_uid: str | None = None, modality: str | None = None) -> Volume:
     """Read one DICOM series from `folder` as a float32 `(z, y, x)` `Volume` in RAS+ (HU for CT).
     `series_uid` picks a series when the folder holds several; `modality` (e.g. 'CT') keeps only series with that Modality tag."""
-    folder = Path(folder)
-    if not folder.is_dir(): raise LasclDataError(f"{folder}: DICOM folder not found")
-    series = _select_series(folder, _dicom_headers(folder), series_uid, modality)
-    series, iop, pos, step = _sort_slices(folder, series)
+    return _read_dicom_series(Path(folder), series_uid, modality, _AS_GIVEN)
+
+def _read_dicom_series(folder: Path, series_uid: str | None, modality: str | None, shown: _Names, expect: str | None = None) -> Volume:
+    "`read_dicom_series`, naming files with `shown`; `expect`: the modality the caller was told (a header that says another is an error)."
+    if not folder.is_dir(): raise LasclDataError(f"{shown(folder)}: DICOM folder not found")
+    series = _select_series(folder, _dicom_headers(folder, shown), series_uid, modality, shown)
+    said = str(series[0][1].get('Modality', '') or '')
+    if expect and said and said.upper() != expect.upper():
+        raise LasclDataError(f"{shown(folder)}: modality {expect!r} was given, but the DICOM header of {series[0][0].name} says Modality "
+                             f"{said!r}; correct the modality given (or leave it blank to take the header's)")
+    series, iop, pos, step = _sort_slices(folder, series, shown)
     slices, first = [], None
     for f, _ in series:
-        arr, ds = _pixels(f)
+        arr, ds = _pixels(f, shown)
         if first is None: first = (f, ds)
         elif arr.shape != slices[0].shape:
-            raise LasclDataError(f"{f}: slice size {arr.shape} differs from {slices[0].shape} of {first[0].name}")
+            raise LasclDataError(f"{shown(f)}: slice size {arr.shape} differs from {slices[0].shape} of {first[0].name}")
         elif not np.allclose(_pixel_spacing(ds), _pixel_spacing(first[1]), atol=1e-4):
-            raise LasclDataError(f"{f}: PixelSpacing {_pixel_spacing(ds)} differs from {_pixel_spacing(first[1])} of {first[0].name}")
+            raise LasclDataError(f"{shown(f)}: PixelSpacing {_pixel_spacing(ds)} differs from {_pixel_spacing(first[1])} of {first[0].name}")
         slices.append(arr)
     f0, ds0 = first
     sy, sx = _pixel_spacing(ds0)
-    if (ds0.get('PixelSpacing') or ds0.get('ImagerPixelSpacing')) is None: warnings.warn(f"{f0}: no PixelSpacing; 1 mm assumed")
+    if (ds0.get('PixelSpacing') or ds0.get('ImagerPixelSpacing')) is None: warnings.warn(f"{shown(f0)}: no PixelSpacing; 1 mm assumed")
     if iop is None: iop = np.array([1.0, 0, 0, 0, 1, 0])
     normal = np.cross(iop[:3], iop[3:])
     if step is None:
@@ -251,7 +305,7 @@ def read_dicom_series(folder: str | Path, series_uid: str | None = None, modalit
             'window': _window(ds0)}
     array, affine = canonical_array(np.stack(slices), affine)
     return Volume(array, _spacing_from_affine(affine), affine,
-                  modality=str(ds0.get('Modality', '') or modality or ''), source=str(folder), meta=meta)
+                  modality=str(ds0.get('Modality', '') or expect or modality or ''), source=str(folder), meta=meta)
 
 def canonical_array(array: np.ndarray, affine: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     "Reorder a `(z, y, x)` array and its affine to the closest canonical (RAS+) orientation, as `read_nifti` does."
@@ -342,19 +396,22 @@ def _dcmwrite(path: Path, ds: Dataset) -> None:
 
 # %% ../nbs/01_io.ipynb #837108c8
 def read_volume(path: str | Path, modality: str = '') -> Volume:
-    "Read a DICOM series folder or a `.nii`/`.nii.gz` file as a `Volume`."
-    path = Path(path)
-    if path.is_dir():
-        v = read_dicom_series(path)
-        if modality and not v.modality: v.modality = modality
-        return v
-    if path.name.endswith(('.nii', '.nii.gz')): return read_nifti(path, modality=modality)
-    if not path.exists(): raise LasclDataError(f"{path}: file or folder not found")
-    raise LasclDataError(f"{path}: unsupported image format; expected a DICOM series folder or a .nii/.nii.gz file")
+    """Read a DICOM series folder or a `.nii`/`.nii.gz` file as a `Volume`. `modality` (e.g. 'CT') is the modality you
+    expect: a DICOM header that says another is an error; a NIfTI file (which has no modality field) is given it."""
+    return _read_volume(Path(path), modality, _AS_GIVEN)
+
+def _read_volume(path: Path, modality: str, shown: _Names) -> Volume:
+    if path.is_dir(): return _read_dicom_series(path, None, None, shown, expect=modality or None)
+    if path.name.endswith(('.nii', '.nii.gz')): return _read_nifti(path, modality, None, shown)
+    if not path.exists(): raise LasclDataError(f"{shown(path)}: file or folder not found")
+    raise LasclDataError(f"{shown(path)}: unsupported image format; expected a DICOM series folder or a .nii/.nii.gz file")
 
 def read_mask(path: str | Path) -> Volume:
     "Read a mask (DICOM folder or NIfTI) as a `uint8` `Volume`, lesion = 1 (any value > 0.5)."
-    v = read_volume(path)
+    return _read_mask(Path(path), _AS_GIVEN)
+
+def _read_mask(path: Path, shown: _Names) -> Volume:
+    v = _read_volume(path, '', shown)
     return v.with_array((v.array > 0.5).astype(np.uint8))
 
 # %% ../nbs/01_io.ipynb #67720234
@@ -366,16 +423,37 @@ def _resolve(value: str, root: Path) -> Path:
     p = Path(os.path.expanduser(value))
     return p if p.is_absolute() else root / p
 
+def _cell(value: str, root: Path) -> str:
+    "A path cell as messages quote it: as written when relative; an absolute one by its part below `root`, else its file name."
+    p = Path(os.path.expanduser(value))
+    if not p.is_absolute(): return value
+    for a, b in ((p, root), (p.resolve(), root.resolve())):
+        try: return a.relative_to(b).as_posix()
+        except ValueError: pass
+    return p.name
+
 def _sidecar(csv_path: Path) -> Path: return csv_path.with_suffix('.json')
 
 def _class_list(labels: pd.Series, classes, csv_path: Path) -> list[str]:
-    "The class names: given, from the sidecar, or sorted unique labels."
+    """The class names in code order: `classes=`, else the sidecar's `classes`. Without either, integer labels are codes
+    0..max; other labels are taken in sorted order, with a warning that states that order and how to set it."""
+    given = 'load_manifest(classes=...)'
     if classes is None and _sidecar(csv_path).is_file():
+        given = f"{_sidecar(csv_path)}: 'classes'"
         try: classes = json.loads(_sidecar(csv_path).read_text())['classes']
         except Exception as e: raise LasclDataError(f"{_sidecar(csv_path)}: cannot read 'classes' from the manifest sidecar ({type(e).__name__}: {e})") from e
-    if classes is not None: return [str(c) for c in classes]
+    if classes is not None:
+        if isinstance(classes, (str, bytes, set, frozenset, dict)) or not hasattr(classes, '__iter__'):
+            raise LasclDataError(f"{given}: expected a list of class names in code order, got {classes!r}")
+        classes = [str(c) for c in classes]
+        if (dup := sorted({c for c in classes if classes.count(c) > 1})):
+            raise LasclDataError(f"{given}: {classes} names {dup} more than once; give each class once, in code order")
+        return classes
     vals = sorted(set(v for v in labels if v != ''))
     if vals and all(re.fullmatch(r'\d+', v) for v in vals): return [str(i) for i in range(max(map(int, vals)) + 1)]
+    if vals:
+        warnings.warn(f"{csv_path}: classes taken as sorted unique labels {vals} (codes 0..{len(vals) - 1}; positive class: {vals[-1]!r}); "
+                      f"pass classes=[...] or write a JSON sidecar {_sidecar(csv_path).name} {{\"classes\": [...]}} to set the order")
     return vals
 
 def _label_code(value: str, classes: list[str]) -> int | None:
@@ -389,6 +467,27 @@ def _nifti_geometry(path: Path) -> tuple[tuple, np.ndarray]:
     shape = tuple(img.shape)
     while len(shape) > 3 and shape[-1] == 1: shape = shape[:-1]
     return shape, np.asarray(img.affine)
+
+def _nifti_modality(path: Path) -> str:
+    "The modality `write_nifti` noted in a NIfTI header; '' when none (or when the header is unreadable: loading says why)."
+    try: descrip = nib.load(str(path)).header['descrip'].item().decode('ascii', 'ignore')
+    except Exception: return ''
+    return m.group(1).upper() if (m := _DESCRIP_MODALITY.search(descrip)) else ''
+
+def _dicom_modality(folder: Path, want: str = '') -> tuple[str, str] | None:
+    """`(file name, Modality)` of the first DICOM image file in `folder` (by name), or of the first whose Modality is
+    `want` if one is; None when there is no image file. Headers only; files that do not parse are left to the reader."""
+    first = None
+    for f in sorted(p for p in folder.iterdir() if p.is_file()):
+        try: ds = pydicom.dcmread(f, stop_before_pixels=True)
+        except Exception: continue
+        if 'Rows' not in ds: continue
+        hit = (f.name, str(ds.get('Modality', '') or '').upper())
+        if first is None:
+            first = hit
+            if not want or hit[1] in (want, ''): return hit
+        elif hit[1] == want: return hit
+    return first
 
 # %% ../nbs/01_io.ipynb #47eeaedf
 def _validate(raw: pd.DataFrame, csv_path: Path, classes: list[str], check_geometry: bool) -> tuple[pd.DataFrame, list[str], list[str]]:
@@ -420,9 +519,9 @@ def _validate(raw: pd.DataFrame, csv_path: Path, classes: list[str], check_geome
                 if col == 'image': bad(i, col, 'empty (expected a DICOM folder or a .nii/.nii.gz file)')
                 resolved.append(None); continue
             p = _resolve(v, root)
-            if not p.exists(): bad(i, col, f'file not found: {v!r} (looked for {p})')
+            if not p.exists(): bad(i, col, f"file not found: {_cell(v, root)!r} (relative paths start at the manifest's folder)")
             elif not (p.is_dir() or p.name.lower().endswith(_NIFTI_EXT)):
-                bad(i, col, f'unsupported format {v!r} (expected a DICOM series folder or a .nii/.nii.gz file)')
+                bad(i, col, f'unsupported format {_cell(v, root)!r} (expected a DICOM series folder or a .nii/.nii.gz file)')
             resolved.append(str(p.resolve()))
         out[col] = pd.array(resolved, dtype='object')
     # age, sex, fold
@@ -448,28 +547,57 @@ def _validate(raw: pd.DataFrame, csv_path: Path, classes: list[str], check_geome
             if v.strip() and not ok: bad(i, 'fold', f'{v!r} is not a fold number (expected an integer >= 0 or blank)')
             folds.append(int(float(v)) if ok else pd.NA)
         out['fold'] = pd.array(folds, dtype='Int64')
+    # modality: the manifest's (upper case), else the image's own: a DICOM folder's Modality tag; for NIfTI (no such
+    # field) the modality write_nifti noted in the header, else MR. A DICOM header that contradicts the manifest is a problem.
+    given = [v.upper() for v in raw['modality']] if 'modality' in raw else [''] * len(raw)
+    mods = []
+    for i, (m, im) in enumerate(zip(given, out['image'])):
+        p = None if im is None else Path(im)
+        if p is None or not p.exists(): mods.append(m); continue
+        if p.is_dir():
+            try: hit = _dicom_modality(p, m)
+            except OSError as e: bad(i, 'image', f'cannot list the folder {_cell(raw["image"][i], root)!r} ({type(e).__name__})'); mods.append(m); continue
+            if hit is None: bad(i, 'image', f'no DICOM image file in the folder {_cell(raw["image"][i], root)!r}')
+            elif m and hit[1] and hit[1] != m:
+                bad(i, 'modality', f"{m!r} in the manifest, but the DICOM header of {hit[0]} (the image folder's first image file) says "
+                                   f"Modality {hit[1]!r}; correct the manifest (or leave the cell blank to take the header's)")
+            elif not (m or hit[1]):
+                bad(i, 'modality', f"blank, and the DICOM header of {hit[0]} (in the image folder) has no Modality either; give it (e.g. CT or MR)")
+            mods.append(m or (hit[1] if hit else ''))
+        elif p.name.lower().endswith(_NIFTI_EXT): mods.append(m or _nifti_modality(p) or 'MR')
+        else: mods.append(m)
+    out['modality'] = pd.array(mods, dtype='object')
     if check_geometry and 'mask' in raw:
         for i, (im, mk) in enumerate(zip(out['image'], out['mask'])):
             if pd.isna(im) or pd.isna(mk) or not (Path(im).is_file() and Path(mk).is_file()): continue
             if not (im.lower().endswith(_NIFTI_EXT) and mk.lower().endswith(_NIFTI_EXT)): continue
+            ci, cm = _cell(raw['image'][i], root), _cell(raw['mask'][i], root)
             try: (s1, a1), (s2, a2) = _nifti_geometry(Path(im)), _nifti_geometry(Path(mk))
-            except Exception as e: bad(i, 'mask', f'cannot read the NIfTI headers of {raw["image"][i]!r} / {raw["mask"][i]!r} ({type(e).__name__}: {e})'); continue
-            if s1 != s2: bad(i, 'mask', f'mask {raw["mask"][i]!r} has NIfTI shape (x, y, z) {s2} but image {raw["image"][i]!r} has {s1}')
-            elif not np.allclose(a1, a2, atol=_AFFINE_ATOL): bad(i, 'mask', f'mask {raw["mask"][i]!r} has a different affine than image {raw["image"][i]!r} (max difference {np.abs(a1 - a2).max():.4g} mm)')
+            except Exception as e:
+                why = _scrub(_scrub(str(e), Path(im), ci), Path(mk), cm)
+                bad(i, 'mask', f'cannot read the NIfTI headers of {ci!r} / {cm!r} ({type(e).__name__}: {why})'); continue
+            if s1 != s2: bad(i, 'mask', f'mask {cm!r} has NIfTI shape (x, y, z) {s2} but image {ci!r} has {s1}')
+            elif not np.allclose(a1, a2, atol=_AFFINE_ATOL): bad(i, 'mask', f'mask {cm!r} has a different affine than image {ci!r} (max difference {np.abs(a1 - a2).max():.4g} mm)')
     return out, problems, path_cols
 
 # %% ../nbs/01_io.ipynb #289bd696
+def _blank_cell(v) -> bool: return v is None or (not isinstance(v, str) and pd.isna(v)) or str(v).strip() == ''
+
 def _manifest_reader(row: pd.Series) -> tuple[Volume, Volume | None]:
-    "Load `(image, mask)` of one manifest row; checks that the mask matches the image's geometry."
-    modality = str(row.get('modality', '') or '') if pd.notna(row.get('modality', '')) else ''
-    image = read_volume(row['image'], modality=modality)
+    """Load `(image, mask)` of one manifest row; checks the image against the row's modality and the mask against the
+    image's geometry. Messages and `Volume.source` name the patient and column, never the path (see "How messages name files")."""
+    pid = row['patient_id']
+    shown = _Names(f"patient {pid!r} image", row['image'])
+    image = _read_volume(Path(row['image']), '' if _blank_cell(row.get('modality')) else str(row['modality']), shown)
+    image.source = shown.label
     mpath = row.get('mask')
-    if mpath is None or pd.isna(mpath) or mpath == '': return image, None
-    mask = read_mask(mpath)
+    if _blank_cell(mpath): return image, None
+    shown = _Names(f"patient {pid!r} mask", mpath)
+    mask = _read_mask(Path(mpath), shown); mask.source = shown.label
     if mask.shape != image.shape:
-        raise LasclDataError(f"patient {row['patient_id']!r}: mask {mpath} has shape (z, y, x) {mask.shape} but image {row['image']} has {image.shape}")
+        raise LasclDataError(f"patient {pid!r}: mask has shape (z, y, x) {mask.shape} but image has {image.shape}")
     if not np.allclose(mask.affine, image.affine, atol=_AFFINE_ATOL):
-        raise LasclDataError(f"patient {row['patient_id']!r}: mask {mpath} and image {row['image']} have different affines "
+        raise LasclDataError(f"patient {pid!r}: mask and image have different affines "
                              f"(max difference {np.abs(mask.affine - image.affine).max():.4g} mm)")
     return image, mask
 
@@ -477,7 +605,8 @@ def load_manifest(csv_path: str | Path, classes: Sequence[str] | None = None, na
                   check_geometry: bool = True, grades: dict[str, Sequence[str]] | None = None) -> Cohort:
     """Read and validate a cohort manifest CSV (see the table above) into a `Cohort` with a lazy DICOM/NIfTI reader.
     With `grades` (the grades each class allows; default: the sidecar's `grades`), the `grade` column is the second
-    label level: grade names, blank where unknown, each one its class allows."""
+    label level: grade names, blank where unknown, each one its class allows. The table always has a `modality` column
+    (blank cells filled from the images' own headers, see above); class order as described above."""
     csv_path = Path(csv_path)
     if not csv_path.is_file(): raise LasclDataError(f"{csv_path}: manifest not found")
     try: raw = pd.read_csv(csv_path, dtype=str, keep_default_na=False, skipinitialspace=True)
@@ -492,7 +621,7 @@ def load_manifest(csv_path: str | Path, classes: Sequence[str] | None = None, na
         raise LasclDataError(f"{csv_path}: {len(problems)} problem(s) in the manifest:\n" + '\n'.join(f'  - {p}' for p in problems))
     typed = pd.read_csv(csv_path, skipinitialspace=True)       # pandas' dtypes for the extra columns
     for c in raw.columns:
-        if c not in ('patient_id', 'label', 'age', 'sex', 'fold', *path_cols):
+        if c not in ('patient_id', 'label', 'age', 'sex', 'fold', 'modality', *path_cols):
             table[c] = typed[c].to_numpy()
     side = json.loads(_sidecar(csv_path).read_text()) if _sidecar(csv_path).is_file() else {}
     if name is None: name = side.get('name')
@@ -557,7 +686,13 @@ def _cached_zip(chain: tuple[str, ...], mtime: int) -> zipfile.ZipFile:
     for member in chain[1:]: zf = zipfile.ZipFile(io.BytesIO(zf.read(member)))
     return zf
 
-def _locator_name(chain: tuple[str, ...]) -> str: return '!'.join(chain)
+def _locator_name(chain: tuple[str, ...], base: Path | None = None) -> str:
+    "How messages name a slice file: its path below `base` (the folder given to `read_figshare`), then the zip members, joined by '!'."
+    first = Path(chain[0])
+    if base is not None:
+        try: first = first.relative_to(base)
+        except ValueError: first = Path(first.name)
+    return '!'.join((first.as_posix(), *chain[1:]))
 
 def _scan_zip(chain, out: dict, cv: list):
     zf = _zip(chain)
@@ -568,7 +703,7 @@ def _scan_zip(chain, out: dict, cv: list):
 
 def _figshare_sources(folder: Path) -> tuple[dict[int, tuple], tuple | None]:
     "Map slice number -> locator chain of its `.mat` file, and the locator of `cvind.mat` (or None)."
-    found, cv = {}, []
+    found, cv, base = {}, [], (folder if folder.is_dir() else folder.parent)
     if folder.is_file() and folder.suffix.lower() == '.zip': _scan_zip((str(folder),), found, cv)
     elif folder.is_dir():
         for p in sorted(folder.rglob('*')):
@@ -577,12 +712,12 @@ def _figshare_sources(folder: Path) -> tuple[dict[int, tuple], tuple | None]:
             elif p.name.lower() == 'cvind.mat': cv.append((str(p),))
         for p in sorted(folder.rglob('*.zip')):
             try: _scan_zip((str(p),), found, cv)
-            except zipfile.BadZipFile as e: raise LasclDataError(f"{p}: not a valid zip archive ({e})") from e
+            except zipfile.BadZipFile as e: raise LasclDataError(f"{folder}: {_locator_name((str(p),), base)} is not a valid zip archive ({e})") from e
     else: raise LasclDataError(f"{folder}: Figshare folder or zip not found")
     if not found: raise LasclDataError(f"{folder}: no Figshare slice files (1.mat ... 3064.mat, loose or in zip parts) found")
     dup = {k: v for k, v in found.items() if len(v) > 1}
-    if dup: warnings.warn(f"{folder}: {len(dup)} slice file(s) found more than once (e.g. {[_locator_name(c) for c in next(iter(dup.values()))]}); using the first of each")
-    if len(cv) > 1: warnings.warn(f"{folder}: several cvind.mat files {[_locator_name(c) for c in cv]}; using the first")
+    if dup: warnings.warn(f"{folder}: {len(dup)} slice file(s) found more than once (e.g. {[_locator_name(c, base) for c in next(iter(dup.values()))]}); using the first of each")
+    if len(cv) > 1: warnings.warn(f"{folder}: several cvind.mat files {[_locator_name(c, base) for c in cv]}; using the first")
     return {k: v[0] for k, v in sorted(found.items())}, (cv[0] if cv else None)
 
 def _open_mat(chain: tuple[str, ...]):
@@ -590,9 +725,9 @@ def _open_mat(chain: tuple[str, ...]):
     return chain[0] if len(chain) == 1 else io.BytesIO(_zip(chain[:-1]).read(chain[-1]))
 
 # %% ../nbs/01_io.ipynb #07a3e430
-def _read_cjdata(chain: tuple[str, ...], pixels: bool = True) -> dict:
-    "Fields of one Figshare slice file: label (1..3), pid, and (if `pixels`) image/mask `(H, W)`."
-    where = _locator_name(chain)
+def _read_cjdata(chain: tuple[str, ...], pixels: bool = True, base: Path | None = None) -> dict:
+    "Fields of one Figshare slice file: label (1..3), pid, and (if `pixels`) image/mask `(H, W)`; messages name it below `base`."
+    where = _locator_name(chain, base)
     try:
         with h5py.File(_open_mat(chain), 'r') as f:
             if 'cjdata' not in f: raise LasclDataError(f"{where}: no 'cjdata' group (expected a Figshare brain-tumour slice file)")
@@ -606,21 +741,21 @@ def _read_cjdata(chain: tuple[str, ...], pixels: bool = True) -> dict:
                 out['mask'] = (np.asarray(g['tumorMask']).T > 0).astype(np.uint8)
     except LasclDataError: raise
     except Exception as e:
-        raise LasclDataError(f"{where}: cannot read the Figshare slice (expected a MATLAB v7.3/HDF5 file with group 'cjdata'; {type(e).__name__}: {e})") from e
+        raise LasclDataError(f"{where}: cannot read the Figshare slice (expected a MATLAB v7.3/HDF5 file with group 'cjdata'; {type(e).__name__}: {_scrub(str(e), Path(chain[0]), where)})") from e
     if out['label'] not in (1, 2, 3): raise LasclDataError(f"{where}: cjdata.label is {out['label']}, expected 1 (meningioma), 2 (glioma) or 3 (pituitary)")
     if not out['pid']: raise LasclDataError(f"{where}: empty cjdata.PID")
     if pixels and out['image'].shape != out['mask'].shape:
         raise LasclDataError(f"{where}: tumorMask shape {out['mask'].shape} differs from image shape {out['image'].shape}")
     return out
 
-def _read_cvind(chain: tuple[str, ...]) -> np.ndarray:
+def _read_cvind(chain: tuple[str, ...], base: Path | None = None) -> np.ndarray:
     "The per-slice fold numbers (1..K) of `cvind.mat`, MATLAB v7.3 (h5py) or v5 (scipy)."
-    where = _locator_name(chain)
+    where = _locator_name(chain, base)
     try:
         with h5py.File(_open_mat(chain), 'r') as f: cv = np.asarray(f['cvind']).ravel()
     except (OSError, KeyError):
         try: cv = np.asarray(scipy.io.loadmat(_open_mat(chain))['cvind']).ravel()
-        except Exception as e: raise LasclDataError(f"{where}: cannot read variable 'cvind' (MATLAB v7.3 or v5 file expected; {type(e).__name__}: {e})") from e
+        except Exception as e: raise LasclDataError(f"{where}: cannot read variable 'cvind' (MATLAB v7.3 or v5 file expected; {type(e).__name__}: {_scrub(str(e), Path(chain[0]), where)})") from e
     if not (np.isfinite(cv).all() and np.array_equal(cv, np.round(cv)) and cv.min() >= 1):
         raise LasclDataError(f"{where}: cvind must hold fold numbers 1..K, got values {np.unique(cv)[:10]}")
     return cv.astype(int)
@@ -669,10 +804,10 @@ def _resize_slice(a: np.ndarray, size: int | None, order: int) -> np.ndarray:
     if size is None or a.shape == (size, size): return a
     return sk_resize(a, (size, size), order=order, preserve_range=True, anti_aliasing=False).astype(a.dtype)
 
-def _figshare_reader(sources: dict, resize: int | None, root: str) -> Callable[[pd.Series], tuple[Volume, Volume]]:
+def _figshare_reader(sources: dict, resize: int | None, root: str, base: Path | None = None) -> Callable[[pd.Series], tuple[Volume, Volume]]:
     def read(row: pd.Series) -> tuple[Volume, Volume]:
         idx = [int(i) for i in str(row['slices']).split(';')]
-        fields = [_read_cjdata(sources[i]) for i in idx]
+        fields = [_read_cjdata(sources[i], base=base) for i in idx]
         shapes = {f['image'].shape for f in fields}
         if resize is None and len(shapes) > 1:
             raise LasclDataError(f"{root}: patient {row['patient_id']!r} has slices of sizes {sorted(shapes)}; pass resize=<size>")
@@ -689,19 +824,19 @@ def read_figshare(folder: str | Path, resize: int | None = 512, group: str = 'pi
     with classes `FIGSHARE_CLASSES`; `load` gives `(S, resize, resize)` float32 slices and their uint8 tumour masks."""
     folder = Path(folder)
     sources, cv_chain = _figshare_sources(folder)
-    rows = []
+    base, rows = (folder if folder.is_dir() else folder.parent), []
     for i, chain in sources.items():
-        f = _read_cjdata(chain, pixels=False)
-        rows.append({'idx': i, 'pid': f['pid'], 'label': f['label'], 'file': _locator_name(chain)})
+        f = _read_cjdata(chain, pixels=False, base=base)
+        rows.append({'idx': i, 'pid': f['pid'], 'label': f['label'], 'file': _locator_name(chain, base)})
     slices = pd.DataFrame(rows)
     if cv_chain is not None:
-        cv = _read_cvind(cv_chain)
+        cv = _read_cvind(cv_chain, base)
         if slices['idx'].max() > len(cv):
-            raise LasclDataError(f"{_locator_name(cv_chain)}: cvind has {len(cv)} entries but slice {slices['idx'].max()}.mat exists")
+            raise LasclDataError(f"{_locator_name(cv_chain, base)}: cvind has {len(cv)} entries but slice {slices['idx'].max()}.mat exists")
         slices['cv'] = cv[slices['idx'].to_numpy() - 1]
     table = _group_patients(slices, group, where=str(folder))
     root = str(folder.resolve())
     table.insert(2, 'image', root); table.insert(3, 'mask', root)
     table['age'], table['sex'], table['modality'] = np.nan, pd.NA, 'MR'
     if 'fold' not in table: table['fold'] = pd.array([pd.NA] * len(table), dtype='Int64')
-    return Cohort(name, table, list(FIGSHARE_CLASSES), root=folder.resolve(), reader=_figshare_reader(sources, resize, root))
+    return Cohort(name, table, list(FIGSHARE_CLASSES), root=folder.resolve(), reader=_figshare_reader(sources, resize, root, base))

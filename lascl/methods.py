@@ -19,9 +19,9 @@ from .mil import make_pool, vote, POOLS, VOTES, MaxPool
 
 # %% auto #0
 __all__ = ['TASKS', 'POOLINGS', 'CONFIG_VERSION', 'FLAT_NAMES', 'CT_SEED_CURRICULUM', 'CT_SEED_LRS', 'PRESETS', 'METHODS',
-           'CT_METHODS', 'ALL_METHODS', 'OBJECTIVES', 'register_task', 'EncoderConfig', 'ScheduleConfig', 'HeadConfig',
-           'MethodConfig', 'get_method', 'EncoderTask', 'make_task', 'SliceTask', 'SupervisedTask', 'SimCLRTask',
-           'SupConTask', 'MoCoTask', 'ClassQueueTask', 'PatientHead', 'PatientHeadTask', 'covariates',
+           'CT_METHODS', 'ALL_METHODS', 'SD_FLOOR', 'OBJECTIVES', 'register_task', 'EncoderConfig', 'ScheduleConfig',
+           'HeadConfig', 'MethodConfig', 'get_method', 'EncoderTask', 'make_task', 'SliceTask', 'SupervisedTask',
+           'SimCLRTask', 'SupConTask', 'MoCoTask', 'ClassQueueTask', 'PatientHead', 'PatientHeadTask', 'covariates',
            'curriculum_schedule', 'PatientMILTask']
 
 # %% ../nbs/30_methods.ipynb #c7d1c816
@@ -378,6 +378,8 @@ class ClassQueueTask(MoCoTask):
     def key_ids(self, batch): return batch['label']
 
 # %% ../nbs/30_methods.ipynb #92542a10
+SD_FLOOR = 0.1         # standardisation: no feature's sd below 10 % of the median feature sd (see `PatientHead.fit_stats`)
+
 class PatientHead(nn.Module):
     "Bag of slice embeddings `(B,K,D)` + `valid (B,K)` (+ `meta (B,M)`) -> logits `(B, n_classes)`, slice weights `(B,K)`."
     def __init__(self, dim: int, n_classes: int = 2, pooling: str = 'attention', metadata: bool = False, hidden: int = 64,
@@ -392,8 +394,12 @@ class PatientHead(nn.Module):
                      else ClassifierHead(dim, n_classes, hidden=hidden))
 
     def fit_stats(self, emb: torch.Tensor, meta: torch.Tensor | None = None) -> 'PatientHead':
-        "Standardise embeddings (and covariates) with training statistics: `emb (N, D)`, `meta (N, M)`."
-        self.mu.copy_(emb.mean(0)); self.sd.copy_(emb.std(0).clamp_min(1e-6))
+        """Standardise embeddings (and covariates) with training statistics: `emb (N, D)`, `meta (N, M)`. Each feature's
+        sd is floored at `SD_FLOOR` x the median feature sd: features that are (nearly) constant on the training slices,
+        such as dead ReLU units, would otherwise be divided by ~0 and explode on a test slice that activates them."""
+        sd = emb.std(0)
+        floor = SD_FLOOR * sd.median().clamp_min(1e-12)
+        self.mu.copy_(emb.mean(0)); self.sd.copy_(torch.maximum(sd, floor))
         if self.metadata and meta is not None: self.head.fit(meta.cpu().numpy())
         return self
 

@@ -125,6 +125,21 @@ def _improved(score: float, best: float | None, mode: str) -> bool:
     if best is None: return True
     return score > best if mode == 'max' else score < best
 
+_RESUME_KEYS = ('model', 'optimizer', 'scheduler', 'scaler', 'rng', 'history', 'history_keys', 'best', 'best_state', 'bad_epochs', 'epoch')
+
+def _read_resume(path, device) -> dict | None:
+    "A resume checkpoint, or None (with a warning naming the file, which is removed) when it is unreadable or incomplete."
+    import warnings
+    try:
+        ck = load_checkpoint(path, map_location=device)
+        missing = [k for k in _RESUME_KEYS if k not in ck]
+        if missing: raise KeyError(f"lacks {missing}")
+        return ck
+    except Exception as e:
+        warnings.warn(f"{path}: unreadable resume checkpoint ({type(e).__name__}: {e}); removed it, training starts from epoch 1")
+        Path(path).unlink(missing_ok=True)
+        return None
+
 def fit(task: nn.Module, train_loader, cfg: TrainConfig, validate: Callable[[nn.Module], dict] | None = None,
         ckpt_path: str | Path | None = None, history_path: str | Path | None = None, resume: bool = True) -> pd.DataFrame:
     """Train `task` (its `forward(batch)` returns `(loss, logs)`) for `cfg.epochs` epochs; return the per-epoch history.
@@ -140,8 +155,8 @@ def fit(task: nn.Module, train_loader, cfg: TrainConfig, validate: Callable[[nn.
     dtype = amp_dtype(cfg, device)
     scaler = torch.amp.GradScaler(device.type, enabled=dtype == torch.float16)
     history, best, best_state, bad, start = [], None, None, 0, 0
-    if ckpt_path is not None and resume and Path(ckpt_path).exists():
-        ck = load_checkpoint(ckpt_path, map_location=device)
+    ck = _read_resume(ckpt_path, device) if ckpt_path is not None and resume and Path(ckpt_path).exists() else None
+    if ck is not None:
         core.load_state_dict(ck['model']); opt.load_state_dict(ck['optimizer']); sched.load_state_dict(ck['scheduler'])
         scaler.load_state_dict(ck['scaler']); set_rng_state(ck['rng'])
         history, best, best_state, bad, start = ck['history'], ck['best'], ck['best_state'], ck['bad_epochs'], ck['epoch']
