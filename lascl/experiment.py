@@ -52,6 +52,8 @@ class RunParams:
     val_frac: float = _p(0.2, 'fraction of the training folds held out as validation patients')
     n_boot: int = _p(1000, 'bootstrap resamples of the confidence intervals')
     progress: bool = _p(True, 'progress bars and epoch lines')
+    empty_mask: str = _p('error', "MRI patients without lesion voxels: 'error' (stop, naming them) or 'all' (keep all their "
+                                  "slices, brain-centred)")
     raw_ids: bool = _p(False, "write the cohort's own patient ids into the results (default: pseudonyms salted with "
                               "$LASCL_ID_SALT, as lascl infer; the id map goes to <out_dir>/_private/)")
 
@@ -59,6 +61,7 @@ class RunParams:
         if self.smoke: self.preset = 'smoke'
         if self.preset not in PRESETS: raise ValueError(f"preset must be one of {list(PRESETS)}, got {self.preset!r}")
         if not 0 <= self.fold < self.n_folds: raise ValueError(f"fold must be in 0..{self.n_folds - 1}, got {self.fold}")
+        if self.empty_mask not in ('error', 'all'): raise ValueError(f"empty_mask must be 'error' or 'all', got {self.empty_mask!r}")
 
     def method_config(self) -> MethodConfig:
         return get_method(self.method, self.preset, epochs=self.epochs, batch_size=self.batch_size, image_size=self.image_size)
@@ -143,11 +146,12 @@ def results_key(cohort: str, smoke: bool = False, labels: str = 'label') -> str:
 CT_FOV_MM = 224.0    # in-plane field of view of a CT crop: an adult brain with a margin
 MR_INPLANE_MM = 1.0  # MRI slices are resampled in-plane to 1 mm: a 64-pixel lesion-centred crop spans 64 mm
 
-def preprocess_config(cohort: Cohort, cfg: MethodConfig) -> PreprocessConfig:
+def preprocess_config(cohort: Cohort, cfg: MethodConfig, empty_mask: str = 'error') -> PreprocessConfig:
     """MRI: lesion-centred crops of the method's image size at 1 mm in-plane, z-scored over the volume (no skull
     stripping: the crop is centred on the lesion, and stripping a cropped field of view can cut into it). CT (detection): brain-centred crops
     of every slice with >= 5 % brain, resampled in-plane so that the crop spans `CT_FOV_MM`, brain window (40/80 HU),
-    then z-scored with the patient's brain statistics."""
+    then z-scored with the patient's brain statistics. `empty_mask` (`RunParams.empty_mask`): what an MRI patient without
+    lesion voxels gets ('error', or 'all' of its slices)."""
     modality = str(cohort.table['modality'].iloc[0]) if 'modality' in cohort.table else 'MR'
     size = (cfg.encoder.image_size, cfg.encoder.image_size)
     if modality == 'CT':
@@ -155,7 +159,7 @@ def preprocess_config(cohort: Cohort, cfg: MethodConfig) -> PreprocessConfig:
         return PreprocessConfig(modality='CT', crop='brain', spacing=(None, mm, mm), crop_size=size, window='brain',
                                 normalise='zscore', clip=None, empty_mask='all', channels=cfg.encoder.channels)
     return PreprocessConfig(modality='MR', crop_size=size, skull_strip=False, spacing=(None, MR_INPLANE_MM, MR_INPLANE_MM),
-                            channels=cfg.encoder.channels)
+                            channels=cfg.encoder.channels, empty_mask=empty_mask)
 
 @dataclass
 class ExperimentData:
@@ -400,7 +404,7 @@ class Run:
         if self.data is None:
             p = self.params
             cohort = relabel(load_cohort(p.cohort, smoke=p.smoke, progress=p.progress), p.labels)   # one cohort, whatever the run seed
-            store = build_cache(cohort, preprocess_config(cohort, self.cfg), progress=p.progress)
+            store = build_cache(cohort, preprocess_config(cohort, self.cfg, p.empty_mask), progress=p.progress)
             if cohort.grades: store.meta['grades'] = cohort.grades          # the second label level (type -> grade)
             folds = cohort_folds(cohort, p.n_folds, seed=0, tag='' if p.labels == 'label' else f'-{p.labels}')
             store.patients['fold'] = store.patients['patient_id'].map(dict(zip(cohort.table['patient_id'], folds))).astype(int)
@@ -590,7 +594,7 @@ class Run:
     def input_record(self) -> dict:
         """What the model was trained on, stored with its checkpoint so that `lascl infer` can refuse inputs that do not
         match: modality, contrasts, classes in order, image size and the preprocessing settings."""
-        data = self.prepare(); pc = preprocess_config(data.cohort, self.cfg)
+        data = self.prepare(); pc = preprocess_config(data.cohort, self.cfg, self.params.empty_mask)
         return dict(modality=pc.modality, channels=list(self.cfg.encoder.channels), classes=list(data.store.classes),
                     image_size=self.cfg.encoder.image_size, preprocess=pc.to_dict())
 
