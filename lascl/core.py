@@ -177,7 +177,7 @@ def to_numpy(x) -> np.ndarray:
     if isinstance(x, torch.Tensor): return x.detach().float().cpu().numpy() if x.dtype in (torch.bfloat16, torch.float16) else x.detach().cpu().numpy()
     return np.asarray(x)
 
-# %% ../nbs/00_core.ipynb #b56f55ff
+# %% ../nbs/00_core.ipynb #80e47b2a
 def id_salt() -> str:
     "The secret salt of the pseudonyms: `$LASCL_ID_SALT` ('' when unset)."
     return os.environ.get('LASCL_ID_SALT', '')

@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_data.ipynb #fb67367e
 from __future__ import annotations
-import math
+import math, os, secrets
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
@@ -52,9 +52,17 @@ def cohort_folds(cohort: Cohort, n_folds: int = 5, seed: int = 0, group_col: str
         saved = pd.read_csv(path, dtype={'patient_id': str}).set_index('patient_id')['fold']
         if set(saved.index) == set(t['patient_id']): return t['patient_id'].map(saved).astype(int).rename('fold')
     fold = pd.Series(make_folds(t, n_folds, seed, group_col=group_col), index=t.index, name='fold')
-    tmp = path.with_suffix('.tmp')
-    pd.DataFrame(dict(patient_id=t['patient_id'], fold=fold)).to_csv(tmp, index=False); tmp.replace(path)
+    _write_atomic(path, pd.DataFrame(dict(patient_id=t['patient_id'], fold=fold)).to_csv(index=False))
     return fold
+
+def _write_atomic(path: Path, text: str) -> None:
+    "Write `text` to `path` through a temporary file of this call alone in the same folder, renamed into place; removed on failure."
+    tmp = path.with_name(f'.{path.name}.{os.getpid()}-{secrets.token_hex(6)}.tmp')   # like tempfile.mkstemp, with the usual permissions
+    try:
+        with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), 'w', newline='') as f: f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True); raise
 
 # %% ../nbs/04_data.ipynb #8a9ee2e9
 @dataclass

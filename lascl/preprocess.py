@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_preprocess.ipynb #c4bab202
 from __future__ import annotations
-import hashlib, io, json, os, re, tempfile
+import hashlib, io, json, os, re, tempfile, warnings, zipfile, zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
@@ -17,10 +17,11 @@ from tqdm.auto import tqdm
 from .core import Volume, Cohort, LasclDataError, default_data_dir
 
 # %% auto #0
-__all__ = ['WINDOWS', 'NORMALISATIONS', 'PREPROCESS_VERSION', 'CROPS', 'window', 'largest_component', 'fill_holes',
-           'ct_brain_mask', 'skull_strip', 'normalise_intensity', 'bias_field_correct', 'resample', 'resample_mask',
-           'lesion_bbox', 'select_lesion_slices', 'lesion_centre', 'lesion_centred_crop', 'PreprocessConfig',
-           'preprocess_patient', 'SliceStore', 'table_hash', 'cache_path', 'read_channel', 'build_cache']
+__all__ = ['WINDOWS', 'NORMALISATIONS', 'PREPROCESS_VERSION', 'CROPS', 'EMPTY_MASKS', 'CACHE_VERSION', 'FULL_HASH_BYTES',
+           'window', 'largest_component', 'fill_holes', 'ct_brain_mask', 'skull_strip', 'normalise_intensity',
+           'bias_field_correct', 'resample', 'resample_mask', 'lesion_bbox', 'select_lesion_slices', 'lesion_centre',
+           'lesion_centred_crop', 'PreprocessConfig', 'preprocess_patient', 'SliceStore', 'table_hash', 'input_columns',
+           'input_fingerprint', 'content_hash', 'cache_path', 'read_channel', 'build_cache']
 
 # %% ../nbs/02_preprocess.ipynb #c50eb262
 def _arr(x) -> np.ndarray:
@@ -43,6 +44,13 @@ def _bool_mask(mask, shape, what: str = 'mask', source: str | None = None) -> np
     if m.shape != tuple(shape):
         raise LasclDataError(f"{what} of {_src(mask, source)}: shape {m.shape} does not match the image shape {tuple(shape)}")
     return m > 0
+
+def _check_finite(a: np.ndarray, what: str) -> None:
+    "A `LasclDataError` naming `what` and counting the NaN / infinite voxels of `a`, if it has any (they poison every statistic)."
+    if a.dtype.kind not in 'fc' or np.isfinite(a).all(): return
+    n_nan = int(np.isnan(a).sum()); n_inf = int(a.size - n_nan - np.isfinite(a).sum())
+    bad = ' and '.join(f"{n:,} {kind} voxel{'s' * (n != 1)}" for n, kind in ((n_nan, 'NaN'), (n_inf, 'infinite')) if n)
+    raise LasclDataError(f"{what} has {bad} (of {a.size:,}); replace them (e.g. by the background value) before preprocessing")
 
 # %% ../nbs/02_preprocess.ipynb #48045887
 WINDOWS: dict[str, tuple[float, float]] = {
@@ -89,7 +97,7 @@ def ct_brain_mask(hu, hu_range: tuple[float, float] = (0, 100), opening: int = 2
 def skull_strip(volume, threshold: float | None = None, erode: int = 2, dilate: int | None = None):
     "Brain mask (uint8 `(z, y, x)`, same type as `volume`) of a T1-like MRI: Otsu threshold, erosion, largest component, dilation, hole filling."
     a = _arr(volume).astype(np.float32)
-    if not np.isfinite(a).all(): raise LasclDataError(f"skull_strip of {_src(volume)}: image has NaN or infinite values")
+    _check_finite(a, f"skull_strip of {_src(volume)}: the image")
     if a.max() <= a.min(): raise LasclDataError(f"skull_strip of {_src(volume)}: image is constant ({a.min()}), expected an MRI")
     s = _structure(a.shape)
     m = a > (threshold_otsu(a) if threshold is None else threshold)
@@ -110,6 +118,7 @@ def normalise_intensity(x, mask=None, method: str = 'zscore', clip: tuple[float,
     m = _bool_mask(mask, a.shape, 'normalisation mask', _src(x))
     v = a[m] if m is not None else a.ravel()
     if v.size == 0: raise LasclDataError(f"normalise_intensity of {_src(x)}: the mask is empty")
+    _check_finite(v, f"normalise_intensity of {_src(x)}: the image" + (' inside the mask' if m is not None else ''))
     if method == 'minmax': lo, hi = float(v.min()), float(v.max())
     elif clip is not None:
         lo, hi = np.percentile(v, clip)
@@ -246,6 +255,7 @@ def lesion_centred_crop(image, mask, size: tuple[int, int] = (64, 64), slices: S
 # %% ../nbs/02_preprocess.ipynb #68753548
 PREPROCESS_VERSION = 1   # bump when a step changes its output, to invalidate caches
 CROPS = ('lesion', 'brain')
+EMPTY_MASKS = ('error', 'all')   # PreprocessConfig.empty_mask: stop on a patient without lesion voxels, or keep all its slices
 
 @dataclass
 class PreprocessConfig:
@@ -260,7 +270,7 @@ class PreprocessConfig:
     skull_strip: bool = True                               # MR: skull_strip; CT: ct_brain_mask
     bias_correct: bool = False                             # MR: bias_field_correct inside the brain
     channels: tuple[str, ...] = ()                         # extra contrast columns stacked as channels
-    empty_mask: str = 'error'                              # 'error' or 'all' (keep all slices)
+    empty_mask: str = 'error'                              # one of EMPTY_MASKS: 'error' or 'all' (keep all slices)
     crop: str = 'lesion'                                   # 'lesion' (lesion-centred) or 'brain' (brain-centred, detection)
     min_brain_fraction: float = 0.05                       # crop='brain': keep slices with >= this brain fraction of the crop
 
@@ -281,7 +291,7 @@ class PreprocessConfig:
             if self.window not in WINDOWS: raise bad('window', f'one of {sorted(WINDOWS)} or (level, width)')
         else: self.window = tuple(float(w) for w in self.window)
         self.channels = tuple(str(c) for c in self.channels)
-        if self.empty_mask not in ('error', 'all'): raise bad('empty_mask', "'error' or 'all'")
+        if self.empty_mask not in EMPTY_MASKS: raise bad('empty_mask', f'one of {EMPTY_MASKS}')
         self.skull_strip, self.bias_correct = bool(self.skull_strip), bool(self.bias_correct)
         if self.crop not in CROPS: raise bad('crop', f'one of {CROPS}')
         if not 0 <= float(self.min_brain_fraction) < 1: raise bad('min_brain_fraction', 'a fraction in [0, 1)')
@@ -300,6 +310,10 @@ class PreprocessConfig:
 def _as_volume(v, what: str, name: str) -> Volume:
     if not isinstance(v, Volume): raise LasclDataError(f"{name}: {what} must be a lascl.core.Volume, got {type(v).__name__}")
     return v
+
+def _file_of(v: Volume, name: str, lead: str = ' ') -> str:
+    "`lead` + the source of `v` for error messages, or '' if the source is unknown or already in `name`."
+    return f'{lead}{v.source}' if v.source and str(v.source) not in name else ''
 
 def _prepare_intensity(vol: Volume, brain: np.ndarray | None, cfg: PreprocessConfig) -> np.ndarray:
     "Windowing (CT), bias correction (MR), normalisation within `brain`, constant background: float32 `(z, y, x)`."
@@ -327,6 +341,7 @@ def preprocess_patient(image: Volume, mask: Volume | None, cfg: PreprocessConfig
     with `crop='brain'` also `dropped`, the number of slices below the brain-fraction cut-off)."""
     cfg = cfg or PreprocessConfig(); name = name or _src(image)
     image = _as_volume(image, 'image', name)
+    _check_finite(image.array, f"{name}: image{_file_of(image, name)}")
     if image.modality and image.modality != cfg.modality:
         raise LasclDataError(f"{name}: image modality {image.modality!r} but PreprocessConfig.modality={cfg.modality!r}")
     channels = [_as_volume(c, f'channel {k}', name) for k, c in enumerate(channels or [])]
@@ -334,9 +349,10 @@ def preprocess_patient(image: Volume, mask: Volume | None, cfg: PreprocessConfig
         raise LasclDataError(f"{name}: {len(channels)} channel volumes given for PreprocessConfig.channels={cfg.channels}")
     for k, c in zip(cfg.channels, channels):
         if c.shape != image.shape: raise LasclDataError(f"{name}: channel {k!r} shape {c.shape} differs from the image shape {image.shape}")
+        _check_finite(c.array, f"{name}: channel {k!r}{_file_of(c, name, ' file ')}")
     if mask is None:
         if cfg.empty_mask == 'error' and cfg.crop == 'lesion':
-            raise LasclDataError(f"{name}: no lesion mask (set PreprocessConfig.empty_mask='all' to keep all slices)")
+            raise LasclDataError(f"{name}: no lesion mask (set PreprocessConfig.empty_mask='all' to keep all slices; one of {EMPTY_MASKS})")
         mask = image.with_array(np.zeros(image.shape, np.uint8))
     mask = _as_volume(mask, 'mask', name)
     if mask.shape != image.shape: raise LasclDataError(f"{name}: mask shape {mask.shape} differs from the image shape {image.shape}")
@@ -348,7 +364,10 @@ def preprocess_patient(image: Volume, mask: Volume | None, cfg: PreprocessConfig
     if cfg.skull_strip: brain = (_arr(ct_brain_mask(image) if cfg.modality == 'CT' else skull_strip(image)) > 0) | lesion
     if cfg.crop == 'brain': centre, zs = _brain_slices(brain, cfg, name)
     else:
-        zs = select_lesion_slices(lesion, cfg.slice_margin, allow_empty=cfg.empty_mask == 'all', source=name)
+        if not lesion.any() and cfg.empty_mask == 'error':
+            raise LasclDataError(f"{name}: the lesion mask is empty{f' ({mask.source})' if mask.source else ''}: no voxel > 0; set "
+                                 f"PreprocessConfig.empty_mask='all' to keep all slices of such a patient (one of {EMPTY_MASKS}), or fix the mask")
+        zs = select_lesion_slices(lesion, cfg.slice_margin, allow_empty=True)
         centre = lesion_centre(lesion)[1:] if lesion.any() else (
             lesion_centre(brain)[1:] if brain is not None and brain.any() else (np.array(image.shape[1:]) - 1) / 2)
     img, msk = lesion_centred_crop(_prepare_intensity(image, brain, cfg), lesion.astype(np.uint8), cfg.crop_size, zs, centre)
@@ -442,25 +461,80 @@ class SliceStore:
             patients = pd.read_json(io.StringIO(str(d.pop('patients'))), orient='table')
             return cls(patients=patients, classes=json.loads(str(d.pop('classes'))), meta=json.loads(str(d.pop('meta'))),
                        channels=d.pop('channels', None), **{k: d[k] for k in ('images', 'masks', 'patient', 'z')})
-        except (OSError, KeyError, ValueError) as e:
+        except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as e:
             if isinstance(e, LasclDataError): raise
             raise LasclDataError(f"SliceStore.load({str(path)!r}): not a readable slice store ({type(e).__name__}: {e})") from e
 
 # %% ../nbs/02_preprocess.ipynb #ae7e6e4d
+CACHE_VERSION = 2              # bump when the cache key or the store file changes: every cache is rebuilt
+FULL_HASH_BYTES = 64 * 2**20   # input files up to this size are hashed whole; larger ones by size, mtime and first/last MiB
+_EDGE_BYTES = 2**20
+_NIFTI_SUFFIXES = ('.nii', '.nii.gz')
+
 def table_hash(table: pd.DataFrame) -> str:
     "12 hex digits identifying a cohort table's contents (columns, values, order)."
     return hashlib.sha1(table.to_csv(index=False).encode()).hexdigest()[:12]
 
-def cache_path(cohort: Cohort, cfg: PreprocessConfig, cache_dir=None) -> Path:
-    "Where `build_cache` keeps the store of `cohort` under `cfg`."
+def _blank(v) -> bool: return v is None or (np.ndim(v) == 0 and not isinstance(v, str) and bool(pd.isna(v))) or str(v).strip() == ''
+
+def input_columns(table: pd.DataFrame, cfg: PreprocessConfig | None = None) -> list[str]:
+    "The columns of `table` that name input files: `image`, `mask`, the channel columns of `cfg` and any other column of NIfTI files."
+    cols = [c for c in ('image', 'mask', *(cfg.channels if cfg is not None else ())) if c in table.columns]
+    for c in table.columns:
+        vals = [v for v in table[c] if not _blank(v)]
+        if c not in cols and vals and all(isinstance(v, str) and v.lower().endswith(_NIFTI_SUFFIXES) for v in vals): cols.append(c)
+    return cols
+
+def _input_path(value, root) -> Path:
+    p = Path(os.path.expanduser(str(value)))
+    return p if p.is_absolute() or root is None else Path(root) / p
+
+def _not_input(name: str) -> bool:
+    "Files of an input folder that are not inputs: hidden and temporary files, and the fold files `lascl.data.cohort_folds` writes."
+    return name.startswith('.') or name.endswith('.tmp') or re.fullmatch(r'folds-.*\.csv', name) is not None
+
+def _file_digest(path: Path) -> tuple[int, str]:
+    "`(size, digest)`: the SHA-256 of the whole file up to `FULL_HASH_BYTES`, else of its first and last MiB, plus its mtime."
+    with open(path, 'rb') as f:
+        st = os.fstat(f.fileno())
+        if st.st_size <= FULL_HASH_BYTES: return st.st_size, hashlib.file_digest(f, 'sha256').hexdigest()
+        h = hashlib.sha256(f.read(_EDGE_BYTES)); f.seek(-_EDGE_BYTES, os.SEEK_END); h.update(f.read())
+    return st.st_size, f'{h.hexdigest()}@{st.st_mtime_ns}'
+
+def input_fingerprint(cohort: Cohort, cfg: PreprocessConfig | None = None, workers: int = 8) -> dict:
+    """The input files of `cohort` (every path in its `input_columns`, relative ones under `cohort.root`; a folder, e.g. a
+    DICOM series, stands for the files in it) and their contents: `{'hash', 'files', 'bytes'}`, `hash` being 16 hex digits
+    of every path, size and content digest (`None` when no path exists: a reader that is not file-based)."""
+    entries, files = {}, set()
+    for p in sorted({_input_path(v, cohort.root) for c in input_columns(cohort.table, cfg) for v in cohort.table[c] if not _blank(v)}):
+        if p.is_file(): entries[p] = 'file'; files.add(p)
+        elif p.is_dir():
+            entries[p] = sorted(f for f in p.rglob('*') if f.is_file() and not any(_not_input(s) for s in f.relative_to(p).parts))
+            files.update(entries[p])
+        else: entries[p] = 'missing'          # the reader decides: not file-based, or an error naming the file
+    todo = sorted(files)
+    with ThreadPoolExecutor(max(1, min(workers, len(todo)))) as ex: digest = dict(zip(todo, ex.map(_file_digest, todo)))
+    doc = [[str(p), e if e == 'missing' else list(digest[p]) if e == 'file' else [[f.relative_to(p).as_posix(), *digest[f]] for f in e]]
+           for p, e in entries.items()]
+    found = any(e != 'missing' for e in entries.values())
+    return dict(hash=hashlib.sha256(json.dumps(doc).encode()).hexdigest()[:16] if found else None,
+                files=len(todo), bytes=int(sum(s for s, _ in digest.values())))
+
+def content_hash(cohort: Cohort, cfg: PreprocessConfig, fingerprint: dict | None = None) -> str:
+    "16 hex digits identifying the store of `cohort` under `cfg`: `CACHE_VERSION`, the settings, the table and its input files."
+    fp = input_fingerprint(cohort, cfg) if fingerprint is None else fingerprint
+    key = dict(cache=CACHE_VERSION, config=cfg.hash(), table=table_hash(cohort.table), inputs=fp['hash'])
+    return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
+
+def cache_path(cohort: Cohort, cfg: PreprocessConfig, cache_dir=None, key: str | None = None) -> Path:
+    "Where `build_cache` keeps the store of `cohort` under `cfg`: `<name>-<cfg.hash()>-<content_hash>.npz` (`key`: the content hash, if known)."
     d = Path(cache_dir) if cache_dir is not None else default_data_dir() / 'cache'
-    return d / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', cohort.name)}-{cfg.hash()}-{table_hash(cohort.table)}.npz"
+    return d / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', cohort.name)}-{cfg.hash()}-{key or content_hash(cohort, cfg)}.npz"
 
 def read_channel(value, root: Path | None = None) -> Volume:
     "Read a channel column value (NIfTI file or DICOM folder; relative to `root`) with `lascl.io.read_volume`."
     from lascl.io import read_volume                     # same (data) layer, imported only when channels are used
-    p = Path(os.path.expanduser(str(value)))
-    return read_volume(p if p.is_absolute() or root is None else Path(root) / p)
+    return read_volume(_input_path(value, root))
 
 def _patient_slices(cohort: Cohort, i: int, cfg: PreprocessConfig, channel_reader) -> dict:
     row = cohort.table.iloc[i]; name = f"cohort {cohort.name!r} patient {row['patient_id']!r} (row {i})"
@@ -476,11 +550,24 @@ def _patient_slices(cohort: Cohort, i: int, cfg: PreprocessConfig, channel_reade
     except Exception as e:
         e.add_note(f"while preprocessing {name}"); raise
 
+def _cached_store(path: Path, key: str) -> SliceStore | None:
+    "The store saved in `path` if it is readable and made from the inputs `key`; else `None`, with a warning naming the file."
+    if not path.exists(): return None
+    try: store = SliceStore.load(path)
+    except LasclDataError as e:
+        c = e.__cause__ or e
+        warnings.warn(f"build_cache: corrupt cache file {path} ({type(c).__name__}: {c}); rebuilding it"); return None
+    if store.meta.get('content_hash') != key:
+        warnings.warn(f"build_cache: cache file {path} holds a store of other inputs (content hash {store.meta.get('content_hash')!r}, "
+                      f"expected {key!r}); rebuilding it"); return None
+    return store
+
 def build_cache(cohort: Cohort, cfg: PreprocessConfig | None = None, cache_dir=None, progress: bool = True, workers: int = 0,
                 refresh: bool = False, channel_reader: Callable[[object], Volume] | None = None) -> SliceStore:
-    "The `SliceStore` of `cohort` preprocessed with `cfg`: read from the cache file if present, else built and saved."
-    cfg = cfg or PreprocessConfig(); path = cache_path(cohort, cfg, cache_dir)
-    if path.exists() and not refresh: return SliceStore.load(path)
+    "The `SliceStore` of `cohort` preprocessed with `cfg`: read from the cache file if present (and readable), else built and saved."
+    cfg = cfg or PreprocessConfig()
+    fp = input_fingerprint(cohort, cfg); key = content_hash(cohort, cfg, fp); path = cache_path(cohort, cfg, cache_dir, key)
+    if not refresh and (store := _cached_store(path, key)) is not None: return store
     reader = channel_reader or (lambda v: read_channel(v, cohort.root))
     work = lambda i: _patient_slices(cohort, i, cfg, reader)
     idx = range(len(cohort)); bar = dict(total=len(cohort), desc=f'preprocess {cohort.name}', disable=not progress)
@@ -494,7 +581,7 @@ def build_cache(cohort: Cohort, cfg: PreprocessConfig | None = None, cache_dir=N
                        patient=np.concatenate([np.full(len(p['z']), i, np.int64) for i, p in enumerate(parts)] or [np.zeros(0, np.int64)]),
                        patients=cohort.table.copy(), classes=cohort.classes, channels=cat('channels') if cfg.channels else None,
                        meta=dict(cohort=cohort.name, config=cfg.to_dict(), config_hash=cfg.hash(), table_hash=table_hash(cohort.table),
-                                 version=PREPROCESS_VERSION))
+                                 version=PREPROCESS_VERSION, cache_version=CACHE_VERSION, content_hash=key, inputs=fp))
     if cfg.crop == 'brain':                                   # slices below the brain-fraction cut-off, per patient
         store.meta['dropped_slices'] = dict(zip(cohort.table['patient_id'].astype(str), (int(p['dropped']) for p in parts)))
     store.save(path)

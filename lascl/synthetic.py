@@ -4,26 +4,31 @@
 
 # %% ../nbs/03_synthetic.ipynb #c0c1f520
 from __future__ import annotations
-import json, shutil
+import glob, json, os, secrets, shutil, socket, time, warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 import numpy as np
 import pandas as pd
 from scipy import ndimage
 from tqdm.auto import tqdm
 from .core import Volume, Cohort, LasclDataError, default_data_dir
 from .io import write_nifti, write_dicom_series, write_manifest, load_manifest
+try: import fcntl                      # POSIX: the build lock; elsewhere builds rely on the atomic rename alone
+except ImportError: fcntl = None
 
 # %% auto #0
 __all__ = ['REGIONS', 'TISSUES', 'SEQUENCES', 'ENHANCEMENT_T1', 'TUMOUR_PARTS', 'APPEARANCES', 'HEAD_LAYERS', 'SUBTYPES',
            'OTHER_SHARES', 'SUBTYPE_SHARES', 'SEED4_SUBTYPES', 'DEMOGRAPHICS', 'SITES', 'MIMICS', 'MIMIC_RATE',
-           'HB_CLASSES', 'MR_FOVS', 'MR_CONTRASTS', 'GENERATOR_VERSION', 'CT_CLASSES', 'CT_CALCIFICATIONS', 'Template',
-           'world_grid', 'posterior_fossa_regions', 'load_template', 'smooth_noise', 'random_deformation', 'bias_field',
-           'add_rician_noise', 'spin_echo', 'inversion_recovery', 'simulate_contrasts', 'simulate_ct', 'Lesion',
-           'pick_pattern', 'draw_lesion', 'Anatomy', 'random_anatomy', 'head_tissues', 'mr_grid', 'sample_site',
-           'SyntheticPatient', 'lesion_mask', 'simulate_mr_patient', 'hb_cohort_plan', 'make_hb_cohort', 'ct_grid',
-           'simulate_ct_patient', 'make_ct_cohort', 'lesion_intensity_features']
+           'HB_CLASSES', 'MR_FOVS', 'MR_CONTRASTS', 'GENERATOR_VERSION', 'COHORT_LOCK_TIMEOUT', 'CT_CLASSES',
+           'CT_CALCIFICATIONS', 'Template', 'world_grid', 'posterior_fossa_regions', 'load_template', 'smooth_noise',
+           'random_deformation', 'bias_field', 'add_rician_noise', 'spin_echo', 'inversion_recovery',
+           'simulate_contrasts', 'simulate_ct', 'Lesion', 'pick_pattern', 'draw_lesion', 'Anatomy', 'random_anatomy',
+           'head_tissues', 'mr_grid', 'sample_site', 'SyntheticPatient', 'lesion_mask', 'simulate_mr_patient',
+           'hb_cohort_plan', 'make_hb_cohort', 'ct_grid', 'simulate_ct_patient', 'make_ct_cohort',
+           'lesion_intensity_features']
 
 # %% ../nbs/03_synthetic.ipynb #9d616816
 REGIONS = ('outside', 'cerebellar hemisphere', 'vermis', 'brainstem', 'fourth ventricle', 'supratentorial')
@@ -710,10 +715,16 @@ def hb_cohort_plan(seed: int = 0, n_patients: int = 240, n_hb: int = 97, mimic_r
 
 # %% ../nbs/03_synthetic.ipynb #06a5a18a
 GENERATOR_VERSION = 1      # bump when the generator's output changes; cached cohorts made by another version are refused
+COHORT_LOCK_TIMEOUT = 3600.0   # s a build waits for another process building the same cohort before it gives up
+_INCOMPLETE = '.lascl-incomplete'   # in a cohort folder while lascl moves a new cohort's files into it
 
-def _prepare_root(root: Path, params: dict, outputs: list[str], overwrite: bool) -> bool:
-    """True when `root` already holds a complete cohort made with `params` (then just load it); otherwise make it
-    ready for writing. Refuses to write over anything it did not make unless `overwrite`."""
+def _tmp_prefix(root: Path) -> str: return f'.{root.name}.lascl-tmp-'
+
+def _cohort_state(root: Path, params: dict, outputs: list[str], overwrite: bool) -> bool:
+    """True when `root` already holds a complete cohort made with `params` (then just load it); False when it has to be
+    made. Refuses a cohort made with other arguments, and files lascl did not make, unless `overwrite`."""
+    if root.exists() and not root.is_dir(): raise LasclDataError(f"{root}: is a file; a synthetic cohort needs a folder")
+    if (root / _INCOMPLETE).exists(): return False              # lascl stopped while moving files in: made again
     pfile = root / 'params.json'
     if pfile.is_file() and not overwrite:
         try: old = json.loads(pfile.read_text())
@@ -724,18 +735,82 @@ def _prepare_root(root: Path, params: dict, outputs: list[str], overwrite: bool)
                              "pass overwrite=True or another root")
     present = [n for n in outputs if (root / n).exists()]
     if present and not overwrite and not pfile.is_file():
-        raise LasclDataError(f"{root}: holds {present} but no params.json (an interrupted or foreign cohort); pass overwrite=True to regenerate")
-    for n in outputs + ['params.json']:
-        p = root / n
-        if p.is_dir(): shutil.rmtree(p)
-        elif p.exists(): p.unlink()
-    root.mkdir(parents=True, exist_ok=True)
+        raise LasclDataError(f"{root}: holds {present} but no params.json, so not a cohort lascl completed (lascl never leaves a "
+                             "half-made cohort there); move or delete those files, or pass overwrite=True to replace them")
     return False
+
+def _remove(root: Path, names) -> None:
+    for n in names:
+        p = root / n
+        if p.is_dir() and not p.is_symlink(): shutil.rmtree(p)
+        elif p.exists() or p.is_symlink(): p.unlink()
+
+@contextmanager
+def _build_lock(root: Path):
+    "Hold the lock file `.<root name>.lock` next to `root`, waiting up to `COHORT_LOCK_TIMEOUT` s for another build."
+    if fcntl is None: yield False; return
+    lock = root.parent / f'.{root.name}.lock'
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666); t0 = time.monotonic()
+    try:
+        while True:
+            try: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB); break
+            except BlockingIOError:
+                if time.monotonic() - t0 > COHORT_LOCK_TIMEOUT:
+                    holder = lock.read_text(errors='replace').strip() or 'another process'
+                    raise LasclDataError(f"{root}: still being generated by {holder} after waiting {COHORT_LOCK_TIMEOUT:g} s (lock file "
+                                         f"{lock}); let that build finish, or raise lascl.synthetic.COHORT_LOCK_TIMEOUT") from None
+                time.sleep(0.05)
+        os.ftruncate(fd, 0); os.write(fd, f'pid {os.getpid()} on {socket.gethostname()}\n'.encode())
+        yield True
+    finally: os.close(fd)                # closing releases the lock (so does the end of the process)
+
+def _clear_interrupted(root: Path, outputs: list[str]) -> None:
+    "Remove what interrupted builds of `root` left: their temporary folders and a half-swapped `root` (only under the lock)."
+    for p in sorted(root.parent.glob(glob.escape(_tmp_prefix(root)) + '*')):
+        if p.is_dir():
+            warnings.warn(f"{root}: removing {p.name}, left by an interrupted build of this cohort; generating it again")
+            shutil.rmtree(p, ignore_errors=True)
+    if (root / _INCOMPLETE).exists():
+        warnings.warn(f"{root}: lascl was interrupted while moving this cohort's files in ({_INCOMPLETE}); generating it again")
+        _remove(root, ['params.json', *outputs, _INCOMPLETE])
+
+def _install(tmp: Path, root: Path, outputs: list[str]) -> None:
+    "Put the complete cohort in `tmp` at `root`: one atomic rename, or into a folder holding other files, output by output."
+    try: os.rename(tmp, root); return                         # `root` absent (or an empty folder)
+    except OSError:
+        if not root.is_dir(): raise
+    old = any((root / n).exists() for n in ['params.json', *outputs])
+    (root / _INCOMPLETE).write_text(f'pid {os.getpid()} on {socket.gethostname()}\n')
+    _remove(root, ['params.json', *outputs, *([p.name for p in root.glob('folds-*.csv')] if old else [])])   # the old cohort's folds go too
+    for n in [*outputs, 'params.json']:
+        if (tmp / n).exists(): os.replace(tmp / n, root / n)
+    (root / _INCOMPLETE).unlink()
 
 def _load_cached(root: Path, classes: list[str], name: str) -> Cohort:
     try: return load_manifest(root / 'manifest.csv', classes=classes, name=name)
     except LasclDataError as e:
         raise LasclDataError(f"{root}: cached synthetic cohort is incomplete ({e}); pass overwrite=True to regenerate") from e
+
+def _make_cohort(root: Path, params: dict, outputs: list[str], overwrite: bool, write: Callable[[Path], None],
+                 classes: list[str], name: str) -> Cohort:
+    """The cohort at `root`: loaded if complete, else made by `write(folder)` (which writes `outputs` and `params.json` last)
+    into a temporary sibling folder moved into place when complete, one process at a time."""
+    t0 = time.time_ns()
+    if root.is_symlink(): root = root.resolve()               # build next to the real folder (same file system)
+    if _cohort_state(root, params, outputs, overwrite): return _load_cached(root, classes, name)
+    root.parent.mkdir(parents=True, exist_ok=True)
+    with _build_lock(root) as locked:
+        if locked: _clear_interrupted(root, outputs)
+        pfile = root / 'params.json'        # made by another process while this one waited: that is the fresh cohort asked for
+        fresh = pfile.is_file() and pfile.stat().st_mtime_ns >= t0 and not (root / _INCOMPLETE).exists() and json.loads(pfile.read_text()) == params
+        if not (fresh or _cohort_state(root, params, outputs, overwrite)):
+            tmp = root.parent / f'{_tmp_prefix(root)}{os.getpid()}-{secrets.token_hex(4)}'
+            tmp.mkdir()
+            try:
+                write(tmp)
+                _install(tmp, root, outputs)
+            finally: shutil.rmtree(tmp, ignore_errors=True)
+    return _load_cached(root, classes, name)
 
 _HB_OUTPUTS = ['patients', 'manifest.csv', 'manifest.json', 'lesions.csv']
 
@@ -745,7 +820,8 @@ def make_hb_cohort(root: str | Path | None = None, seed: int = 0, n_patients: in
     """The synthetic hemangioblastoma cohort (the paper's setting: 240 posterior-fossa tumours, 97 HB), written as NIfTI
     (`patients/<id>/{t1c,t1,t2,flair,mask}.nii.gz`, int16 images, uint8 masks) with `manifest.csv` (read back by
     `load_manifest`; `image` is the T1c), `lesions.csv` (generator facts) and `params.json`. Deterministic: the same
-    arguments give byte-identical files. A second call with the same arguments just loads the cached cohort.
+    arguments give byte-identical files. A second call with the same arguments just loads the cached cohort; an
+    interrupted one is made again, and concurrent calls wait for each other.
     `root` defaults to `default_data_dir()/synthetic_hb_s<seed>_n<n>_hb<n_hb>[_head][_subtypes]`; `other_shares` splits the
     non-HB patients (default `OTHER_SHARES`; `SUBTYPE_SHARES` for the subtype cohort, which adds high-grade gliomas)."""
     plan = hb_cohort_plan(seed, n_patients, n_hb, other_shares=other_shares)
@@ -756,22 +832,22 @@ def make_hb_cohort(root: str | Path | None = None, seed: int = 0, n_patients: in
     params = dict(generator='lascl.synthetic.make_hb_cohort', version=GENERATOR_VERSION, seed=int(seed),
                   n_patients=int(n_patients), n_hb=int(n_hb), fov=fov,
                   **({} if other_shares is None else dict(other_shares={k: float(v) for k, v in other_shares.items()})))
-    if _prepare_root(root, params, _HB_OUTPUTS, overwrite): return _load_cached(root, HB_CLASSES, name)
-    rows, facts = [], []
-    for i, r in tqdm(list(plan.iterrows()), desc='synthetic HB cohort', disable=not progress):
-        p = simulate_mr_patient(r.subtype, np.random.default_rng([seed, 1, i]), fov=fov, appearance=r.appearance)
-        d = root / 'patients' / r.patient_id
-        paths = {k: write_nifti(Volume(v.array.astype(np.int16), v.spacing, v.affine, modality='MR'), d / f'{k}.nii.gz')
-                 for k, v in p.images.items()}
-        paths['mask'] = write_nifti(p.mask, d / 'mask.nii.gz')
-        rows.append(dict(patient_id=r.patient_id, label=HB_CLASSES[r.label], subtype=r.subtype,
-                         image=str(paths['t1c'].resolve()), **{k: str(paths[k].resolve()) for k in ('t1', 't2', 'flair', 'mask')},
-                         age=r.age, sex=r.sex, modality='MR', site=p.info['site']))
-        facts.append(dict(patient_id=r.patient_id, **p.info))
-    pd.DataFrame(facts).to_csv(root / 'lesions.csv', index=False, lineterminator='\n')
-    write_manifest(pd.DataFrame(rows), root / 'manifest.csv', classes=HB_CLASSES, name=name)
-    (root / 'params.json').write_text(json.dumps(params, indent=1) + '\n')
-    return load_manifest(root / 'manifest.csv', classes=HB_CLASSES, name=name)
+    def write(out: Path):
+        rows, facts = [], []
+        for i, r in tqdm(list(plan.iterrows()), desc='synthetic HB cohort', disable=not progress):
+            p = simulate_mr_patient(r.subtype, np.random.default_rng([seed, 1, i]), fov=fov, appearance=r.appearance)
+            d = out / 'patients' / r.patient_id
+            paths = {k: write_nifti(Volume(v.array.astype(np.int16), v.spacing, v.affine, modality='MR'), d / f'{k}.nii.gz')
+                     for k, v in p.images.items()}
+            paths['mask'] = write_nifti(p.mask, d / 'mask.nii.gz')
+            rows.append(dict(patient_id=r.patient_id, label=HB_CLASSES[r.label], subtype=r.subtype,
+                             image=str(paths['t1c'].resolve()), **{k: str(paths[k].resolve()) for k in ('t1', 't2', 'flair', 'mask')},
+                             age=r.age, sex=r.sex, modality='MR', site=p.info['site']))
+            facts.append(dict(patient_id=r.patient_id, **p.info))
+        pd.DataFrame(facts).to_csv(out / 'lesions.csv', index=False, lineterminator='\n')
+        write_manifest(pd.DataFrame(rows), out / 'manifest.csv', classes=HB_CLASSES, name=name)   # paths relative to the folder
+        (out / 'params.json').write_text(json.dumps(params, indent=1) + '\n')
+    return _make_cohort(root, params, _HB_OUTPUTS, overwrite, write, HB_CLASSES, name)
 
 # %% ../nbs/03_synthetic.ipynb #24d46928
 CT_CLASSES = ['negative', 'metastasis']
@@ -866,28 +942,28 @@ def make_ct_cohort(root: str | Path | None = None, seed: int = 0, n_patients: in
     root = Path(root) if root is not None else default_data_dir() / name
     params = dict(generator='lascl.synthetic.make_ct_cohort', version=GENERATOR_VERSION, seed=int(seed), n_patients=int(n_patients),
                   n_positive=int(n_positive), shape=[int(v) for v in shape], spacing=[float(v) for v in spacing])
-    if _prepare_root(root, params, _CT_OUTPUTS, overwrite): return _load_cached(root, CT_CLASSES, name)
-    rng = np.random.default_rng([seed, 2])
-    positive = np.zeros(n_patients, bool); positive[rng.permutation(n_patients)[:n_positive]] = True
-    rows, slices = [], []
-    for i in tqdm(range(n_patients), desc='synthetic CT cohort', disable=not progress):
-        pid = f'P{i + 1:04d}'
-        age = _age(rng, 62, 11, 25, 90) if positive[i] else _age(rng, 50, 18, 18, 90)
-        sex = 'F' if rng.random() < (.55 if positive[i] else .5) else 'M'
-        p = simulate_ct_patient(bool(positive[i]), np.random.default_rng([seed, 3, i]), shape, spacing, age)
-        folder = root / 'CTs' / pid
-        files = write_dicom_series(p.images['ct'], folder, modality='CT', seed=seed, patient_id=pid, series_description='synthetic head CT')
-        for k, f in enumerate(files):                                   # unique slice ids, as in the seed's labels.csv
-            sid = f'{pid}_S{k + 1:03d}'
-            f.rename(folder / f'{sid}.dcm')
-            slices.append(dict(ID=sid, PatientID=pid, Label=int(p.mask.array[k].any())))
-        mask = write_nifti(p.mask, root / 'masks' / f'{pid}.nii.gz')
-        rows.append(dict(patient_id=pid, label=CT_CLASSES[int(positive[i])], image=str(folder.resolve()), mask=str(mask.resolve()),
-                         age=age, sex=sex, modality='CT', n_lesions=p.info['n_lesions'], positive_slices=p.info['positive_slices']))
-    pd.DataFrame(slices).to_csv(root / 'labels.csv', index=False, lineterminator='\n')
-    write_manifest(pd.DataFrame(rows), root / 'manifest.csv', classes=CT_CLASSES, name=name)
-    (root / 'params.json').write_text(json.dumps(params, indent=1) + '\n')
-    return load_manifest(root / 'manifest.csv', classes=CT_CLASSES, name=name)
+    def write(out: Path):
+        rng = np.random.default_rng([seed, 2])
+        positive = np.zeros(n_patients, bool); positive[rng.permutation(n_patients)[:n_positive]] = True
+        rows, slices = [], []
+        for i in tqdm(range(n_patients), desc='synthetic CT cohort', disable=not progress):
+            pid = f'P{i + 1:04d}'
+            age = _age(rng, 62, 11, 25, 90) if positive[i] else _age(rng, 50, 18, 18, 90)
+            sex = 'F' if rng.random() < (.55 if positive[i] else .5) else 'M'
+            p = simulate_ct_patient(bool(positive[i]), np.random.default_rng([seed, 3, i]), shape, spacing, age)
+            folder = out / 'CTs' / pid
+            files = write_dicom_series(p.images['ct'], folder, modality='CT', seed=seed, patient_id=pid, series_description='synthetic head CT')
+            for k, f in enumerate(files):                                   # unique slice ids, as in the seed's labels.csv
+                sid = f'{pid}_S{k + 1:03d}'
+                f.rename(folder / f'{sid}.dcm')
+                slices.append(dict(ID=sid, PatientID=pid, Label=int(p.mask.array[k].any())))
+            mask = write_nifti(p.mask, out / 'masks' / f'{pid}.nii.gz')
+            rows.append(dict(patient_id=pid, label=CT_CLASSES[int(positive[i])], image=str(folder.resolve()), mask=str(mask.resolve()),
+                             age=age, sex=sex, modality='CT', n_lesions=p.info['n_lesions'], positive_slices=p.info['positive_slices']))
+        pd.DataFrame(slices).to_csv(out / 'labels.csv', index=False, lineterminator='\n')
+        write_manifest(pd.DataFrame(rows), out / 'manifest.csv', classes=CT_CLASSES, name=name)   # paths relative to the folder
+        (out / 'params.json').write_text(json.dumps(params, indent=1) + '\n')
+    return _make_cohort(root, params, _CT_OUTPUTS, overwrite, write, CT_CLASSES, name)
 
 # %% ../nbs/03_synthetic.ipynb #0091551b
 def lesion_intensity_features(image: np.ndarray, mask: np.ndarray) -> dict[str, float]:
