@@ -542,7 +542,12 @@ def _patient_slices(cohort: Cohort, i: int, cfg: PreprocessConfig, channel_reade
         image, mask = cohort.load(i)
         missing = [c for c in cfg.channels if c not in row.index or pd.isna(row[c])]
         if missing: raise LasclDataError(f"{name}: no value in channel column(s) {missing}")
-        chans = [channel_reader(row[c]) for c in cfg.channels]
+        chans = []
+        for c in cfg.channels:                           # errors name the patient, the column and the file's name only
+            try: chans.append(channel_reader(row[c]))
+            except LasclDataError as e:
+                full, short = str(_input_path(row[c], cohort.root)), Path(str(row[c])).name
+                raise LasclDataError(f"{name}, channel {c!r} ({short}): " + str(e).replace(full, short).replace(str(row[c]), short)) from None
         return preprocess_patient(image, mask, cfg, chans, name=name)
     except LasclDataError as e:
         if name in str(e): raise
