@@ -352,7 +352,8 @@ def preprocess_patient(image: Volume, mask: Volume | None, cfg: PreprocessConfig
         _check_finite(c.array, f"{name}: channel {k!r}{_file_of(c, name, ' file ')}")
     if mask is None:
         if cfg.empty_mask == 'error' and cfg.crop == 'lesion':
-            raise LasclDataError(f"{name}: no lesion mask (set PreprocessConfig.empty_mask='all' to keep all slices; one of {EMPTY_MASKS})")
+            raise LasclDataError(f"{name}: no lesion mask (set PreprocessConfig.empty_mask='all' to keep all slices; one of {EMPTY_MASKS}; "
+                                  f"in run_hb.ipynb / lascl train: empty_mask='all', --empty-mask all)")
         mask = image.with_array(np.zeros(image.shape, np.uint8))
     mask = _as_volume(mask, 'mask', name)
     if mask.shape != image.shape: raise LasclDataError(f"{name}: mask shape {mask.shape} differs from the image shape {image.shape}")
@@ -366,7 +367,8 @@ def preprocess_patient(image: Volume, mask: Volume | None, cfg: PreprocessConfig
     else:
         if not lesion.any() and cfg.empty_mask == 'error':
             raise LasclDataError(f"{name}: the lesion mask is empty{f' ({mask.source})' if mask.source else ''}: no voxel > 0; set "
-                                 f"PreprocessConfig.empty_mask='all' to keep all slices of such a patient (one of {EMPTY_MASKS}), or fix the mask")
+                                 f"PreprocessConfig.empty_mask='all' to keep all slices of such a patient (one of {EMPTY_MASKS}; in run_hb.ipynb / "
+                                 f"lascl train: -p empty_mask all / --empty-mask all), or fix the mask")
         zs = select_lesion_slices(lesion, cfg.slice_margin, allow_empty=True)
         centre = lesion_centre(lesion)[1:] if lesion.any() else (
             lesion_centre(brain)[1:] if brain is not None and brain.any() else (np.array(image.shape[1:]) - 1) / 2)
