@@ -115,7 +115,8 @@ def load_trained(checkpoint: str | Path, device: str = 'cpu', preset: str | None
     cfg = _method_config(ck, path, preset)
     n_classes = len(ck['classes']) if ck.get('classes') else _n_classes(ck['head'])
     task = make_task(cfg, n_classes=n_classes)
-    head = PatientHead(task.num_features, n_classes, cfg.head.pooling, cfg.head.metadata, cfg.head.hidden)
+    head = PatientHead(task.num_features, n_classes, cfg.head.pooling, cfg.head.metadata, cfg.head.hidden,
+                       **({'clip': None} if task.classifies_patients else {}))     # as `patient_head()` built it
     for part, module in (('encoder', task), ('head', head)):
         try: module.load_state_dict(ck[part])
         except RuntimeError as e:

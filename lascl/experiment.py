@@ -569,7 +569,7 @@ class Run:
         allp, bags = np.concatenate([sp.train, sp.val, sp.test]), self.bags('all')
         head.eval()
         with torch.no_grad():
-            pe = (bags['emb'] - head.mu) / head.sd * bags['valid'][..., None]
+            pe = head.standardise(bags['emb']) * bags['valid'][..., None]
             pooled = (pe.sum(1) / bags['valid'].sum(1, keepdim=True)).numpy()
         split = np.array(['train'] * len(sp.train) + ['val'] * len(sp.val) + ['test'] * len(sp.test))
         predcol = np.full(len(allp), -1); predcol[split == 'test'] = ev.pred

@@ -19,10 +19,10 @@ from .mil import make_pool, vote, POOLS, VOTES, MaxPool
 
 # %% auto #0
 __all__ = ['TASKS', 'POOLINGS', 'CONFIG_VERSION', 'FLAT_NAMES', 'CT_SEED_CURRICULUM', 'CT_SEED_LRS', 'PRESETS', 'METHODS',
-           'CT_METHODS', 'ALL_METHODS', 'SD_FLOOR', 'OBJECTIVES', 'register_task', 'EncoderConfig', 'ScheduleConfig',
-           'HeadConfig', 'MethodConfig', 'get_method', 'EncoderTask', 'make_task', 'SliceTask', 'SupervisedTask',
-           'SimCLRTask', 'SupConTask', 'MoCoTask', 'ClassQueueTask', 'PatientHead', 'PatientHeadTask', 'covariates',
-           'curriculum_schedule', 'PatientMILTask']
+           'CT_METHODS', 'ALL_METHODS', 'SD_FLOOR', 'Z_CLIP', 'OBJECTIVES', 'register_task', 'EncoderConfig',
+           'ScheduleConfig', 'HeadConfig', 'MethodConfig', 'get_method', 'EncoderTask', 'make_task', 'SliceTask',
+           'SupervisedTask', 'SimCLRTask', 'SupConTask', 'MoCoTask', 'ClassQueueTask', 'PatientHead', 'PatientHeadTask',
+           'covariates', 'curriculum_schedule', 'PatientMILTask']
 
 # %% ../nbs/30_methods.ipynb #c7d1c816
 TASKS: dict[str, type] = {}              # objective name -> stage-1 task class (see `register_task`, `make_task` below)
@@ -379,12 +379,14 @@ class ClassQueueTask(MoCoTask):
 
 # %% ../nbs/30_methods.ipynb #92542a10
 SD_FLOOR = 0.1         # standardisation: no feature's sd below 10 % of the median feature sd (see `PatientHead.fit_stats`)
+Z_CLIP = 20.0          # standardised features are clipped to +-Z_CLIP: a value 20 training sds out is outside what the head was fitted on
 
 class PatientHead(nn.Module):
     "Bag of slice embeddings `(B,K,D)` + `valid (B,K)` (+ `meta (B,M)`) -> logits `(B, n_classes)`, slice weights `(B,K)`."
     def __init__(self, dim: int, n_classes: int = 2, pooling: str = 'attention', metadata: bool = False, hidden: int = 64,
-                 covariates: tuple[str, ...] = ('age', 'sex')):
+                 covariates: tuple[str, ...] = ('age', 'sex'), clip: float | None = Z_CLIP):
         super().__init__()
+        self.clip = clip                   # None: no clipping (a head that wraps another network's classifier as is)
         if pooling not in POOLINGS: raise ValueError(f"pooling must be one of {POOLINGS}, got {pooling!r}")
         self.pooling, self.metadata, self.covariates = pooling, metadata, covariates
         self.vote = pooling.startswith('vote-')
@@ -403,6 +405,11 @@ class PatientHead(nn.Module):
         if self.metadata and meta is not None: self.head.fit(meta.cpu().numpy())
         return self
 
+    def standardise(self, emb: torch.Tensor) -> torch.Tensor:
+        "`(emb - mu) / sd`, clipped to +-`clip` (default `Z_CLIP`; same shape as `emb`): the features the head sees."
+        z = (emb - self.mu) / self.sd
+        return z if self.clip is None else z.clamp(-self.clip, self.clip)
+
     def _classify(self, h, meta):
         return self.head(h, meta) if self.metadata else self.head(h)
 
@@ -410,13 +417,13 @@ class PatientHead(nn.Module):
         "Per-slice logits `(B, K, C)` (vote pooling)."
         B, K, D = emb.shape
         m = None if meta is None else meta[:, None].expand(B, K, meta.shape[-1]).reshape(B * K, -1)
-        return self._classify(((emb - self.mu) / self.sd).reshape(B * K, D), m).view(B, K, -1)
+        return self._classify(self.standardise(emb).reshape(B * K, D), m).view(B, K, -1)
 
     def forward(self, emb: torch.Tensor, valid: torch.Tensor, meta: torch.Tensor | None = None):
         if self.vote:
             P, w = _vote(self.slice_logits(emb, meta).softmax(-1), valid, self.pooling.split('-', 1)[1])
             return P.clamp_min(1e-6).log(), w
-        h, w = self.pool((emb - self.mu) / self.sd, valid)
+        h, w = self.pool(self.standardise(emb), valid)
         return self._classify(h, meta), w
 
 def _vote(P: torch.Tensor, valid: torch.Tensor, how: str) -> tuple[torch.Tensor, torch.Tensor]:
@@ -522,7 +529,7 @@ class PatientMILTask(EncoderTask):
 
     def patient_head(self) -> 'PatientHead':
         "Stage 2 without training: a CPU `PatientHead` ('vote-max', no standardisation) holding a copy of the slice classifier."
-        head = PatientHead(self.num_features, 2, pooling='vote-max', metadata=False, hidden=self.cfg.head.hidden)
+        head = PatientHead(self.num_features, 2, pooling='vote-max', metadata=False, hidden=self.cfg.head.hidden, clip=None)
         head.head.load_state_dict({k: v.detach().cpu() for k, v in self.classifier.state_dict().items()})
         return head.eval()
 
