@@ -21,8 +21,8 @@ from sklearn.metrics import confusion_matrix
 from .methods import MethodConfig, get_method, make_task, covariates, EncoderTask, PatientHead, PatientHeadTask, PRESETS
 
 # %% auto #0
-__all__ = ['SMOKE_HB', 'SMOKE_CT', 'EMBEDDED', 'CT_FOV_MM', 'MR_INPLANE_MM', 'RunParams', 'load_cohort', 'label_scheme',
-           'relabel', 'results_key', 'preprocess_config', 'ExperimentData', 'bag_loader', 'mil_predict',
+__all__ = ['SMOKE_HB', 'SMOKE_CT', 'EMBEDDED', 'SMOKE_TYPEGRADE', 'CT_FOV_MM', 'MR_INPLANE_MM', 'RunParams', 'load_cohort',
+           'label_scheme', 'relabel', 'results_key', 'preprocess_config', 'ExperimentData', 'bag_loader', 'mil_predict',
            'encoder_loader', 'embed_slices', 'store_digest', 'patient_bags', 'predict_patients', 'lesion_dice',
            'write_atomic', 'write_json', 'params_record', 'Evaluation', 'RunResult', 'Run', 'run_experiment']
 
@@ -37,7 +37,7 @@ class RunParams:
     fields), the flags of `lascl train` (made from them) and the run parameters of the Snakemake grid."""
     fold: int = _p(0, 'test fold, 0..n_folds-1')
     method: str = _p('lascl-plc', "a registered method (see 'lascl methods')")
-    cohort: str = _p('hb', "'hb', 'hb-subtypes', 'ct' (embedded synthetic cohorts), a manifest .csv, or a Figshare folder")
+    cohort: str = _p('hb', "'hb', 'hb-subtypes', 'ct', 'typegrade' (embedded synthetic cohorts), a manifest .csv, or a Figshare folder")
     labels: str = _p('label', "the classes: 'label' (the cohort's own), a cohort column such as 'subtype', or 'seed4' "
                               "(HB, pilocytic astrocytoma, cavernoma, high-grade glioma)")
     preset: str = _p('default', "'default' (CPU-sized), 'paper' (full size, GPU), 'smoke' (CI)")
@@ -69,13 +69,15 @@ class RunParams:
 # %% ../nbs/31_experiment.ipynb #6af3141e
 SMOKE_HB = dict(n_patients=30, n_hb=12)
 SMOKE_CT = dict(n_patients=20, n_positive=8)
-EMBEDDED = ('hb', 'hb-subtypes', 'ct')
+EMBEDDED = ('hb', 'hb-subtypes', 'ct', 'typegrade')
+SMOKE_TYPEGRADE = dict(n_patients=40)   # at least n_folds patients of the rarest type (schwannoma, 13 %)
 
 def _embedded_cohort(spec: str, seed: int, smoke: bool, progress: bool) -> Cohort:
     from lascl import synthetic
     root = default_data_dir() / (f'{spec}-smoke' if smoke else spec)
     if spec == 'ct': return synthetic.make_ct_cohort(root=root, seed=seed, progress=progress, **(SMOKE_CT if smoke else {}))
     if spec == 'hb': return synthetic.make_hb_cohort(root=root, seed=seed, progress=progress, **(SMOKE_HB if smoke else {}))
+    if spec == 'typegrade': return synthetic.make_typegrade_cohort(root=root, seed=seed, progress=progress, **(SMOKE_TYPEGRADE if smoke else {}))
     # the subtype cohort: every subtype, glioma included; the smoke version has 6 patients of each of the 7 subtypes
     kw = (dict(n_patients=42, n_hb=6, other_shares={k: 1.0 for k in synthetic.SUBTYPE_SHARES}) if smoke
           else dict(n_patients=240, n_hb=60, other_shares=synthetic.SUBTYPE_SHARES))
