@@ -4,7 +4,7 @@
 
 # %% ../nbs/32_cli.ipynb #98ef77b5
 from __future__ import annotations
-import argparse, dataclasses, hashlib, json, os, shlex, shutil, subprocess, sys, warnings
+import argparse, dataclasses, json, shlex, shutil, subprocess, sys, warnings
 from pathlib import Path
 import yaml
 from . import __version__

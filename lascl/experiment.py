@@ -4,7 +4,7 @@
 
 # %% ../nbs/31_experiment.ipynb #e4b4cbc6
 from __future__ import annotations
-import hashlib, json, os, platform, time
+import hashlib, json, os, tempfile, time
 from dataclasses import dataclass, asdict, field
 from pathlib import Path
 import numpy as np
@@ -298,7 +298,6 @@ def _json(o):
 def write_atomic(path: Path, write) -> Path:
     """`write(tmp_path)` into a unique temporary file next to `path`, then `os.replace` it into place: readers see the
     old file or the new one, never a half-written one; a failed write leaves no temporary file behind."""
-    import tempfile
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp'); os.close(fd)
     try: write(Path(tmp)); os.replace(tmp, path)
@@ -332,9 +331,9 @@ def _example_arrays(task: EncoderTask, st: SliceStore, test: dict, w: np.ndarray
     dev = get_device(device); img = torch.from_numpy(st.inputs(rows)).to(dev)
     seg = task.segment(img)
     return dict(image=st.images[rows], mask=st.masks[rows], z=st.z[rows],
-                        rows=np.asarray(rows),                             # the caller adds the patients' (output) ids
-                        attention=np.array([w[i].max() for i in chosen]), label=y[chosen], pred=pred[chosen],
-                        **({} if seg is None else dict(seg_prob=seg.cpu().numpy())))
+                rows=np.asarray(rows),                                     # the caller adds the patients' (output) ids
+                attention=np.array([w[i].max() for i in chosen]), label=y[chosen], pred=pred[chosen],
+                **({} if seg is None else dict(seg_prob=seg.cpu().numpy())))
 
 # %% ../nbs/31_experiment.ipynb #de282cd0
 @dataclass
@@ -510,8 +509,10 @@ class Run:
     def output_ids(self) -> np.ndarray:
         """The patient ids the results carry, one per store patient: pseudonyms (`lascl.core.pseudonymise`, salt
         `$LASCL_ID_SALT`) unless `params.raw_ids`. The map back is written apart, to `<out_dir>/_private/<key>_ids.csv`."""
-        raw = self.prepare().store.patients['patient_id'].astype(str).to_numpy()
-        return raw if self.params.raw_ids else np.array([pseudonymise(i, id_salt()) for i in raw])
+        if getattr(self, '_ids', None) is None:
+            raw = self.prepare().store.patients['patient_id'].astype(str).to_numpy()
+            self._ids = raw if self.params.raw_ids else np.array([pseudonymise(i, id_salt()) for i in raw])
+        return self._ids
 
     def _write_id_map(self) -> None:
         if self.params.raw_ids: return

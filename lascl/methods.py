@@ -4,16 +4,14 @@
 
 # %% ../nbs/30_methods.ipynb #1bc155a5
 from __future__ import annotations
-import copy, hashlib, json
-from dataclasses import dataclass, asdict, replace, field, fields
-import numpy as np
+import hashlib, json
+from dataclasses import dataclass, asdict, fields
 import torch
 from torch import nn
 import torch.nn.functional as F
-from .core import LasclDataError
 from .augment import ContrastiveAugment, ContrastiveAugConfig, ClassConditionalAugment, ClassConditionalAugConfig
 from .losses import NTXentLoss, SupConLoss, ClassQueueMoCoLoss, LesionAwareLoss
-from .models import (create_encoder, LesionAwareEncoder, ProjectionHead, ClassifierHead, MetadataFusion, MoCo, freeze,
+from .models import (create_encoder, LesionAwareEncoder, ProjectionHead, ClassifierHead, MetadataFusion, MoCo,
                           set_trainable, param_groups_for, CurriculumSchedule)
 from .mil import make_pool, vote, POOLS, VOTES, MaxPool
 

@@ -86,7 +86,7 @@ def make_fake_results(results_dir: str | Path, cohort: str = 'hb',
     label = (rng.random(n_patients) < 0.4).astype(int)
     label[:2], label[2:4] = 1, 0                                        # both classes, whatever the seed
     fold_of = rng.permutation(np.arange(n_patients) % n_folds)
-    age = np.round(rng.normal(40 + 8 * label, 12), 1)
+    rng.normal(40 + 8 * label, 12)              # (an age draw of the first fakes: kept so the random stream stays the same)
     root = Path(results_dir) / cohort
     for mi, (method, sep) in enumerate(separation.items()):
         noise = rng.normal(size=n_patients)
