@@ -83,6 +83,7 @@ class TrainedModel:
     classes: list | None = None
     offsets: list | None = None          # K > 2 classes: class-prior offsets fitted on the run's validation patients
     inputs: dict | None = None           # what it was trained on (`lascl.experiment.Run.input_record`): modality, contrasts, classes, ...
+    grades: dict | None = None           # a type/grade model: the grades of each type (`Cohort.grades`)
 
 def _n_classes(head_state: dict) -> int:
     "Number of classes of a PatientHead state dict: rows of its last 2-D weight (the output layer)."
@@ -105,7 +106,7 @@ def load_trained(checkpoint: str | Path, device: str = 'cpu', preset: str | None
     "Rebuild the encoder task and patient head of a run's `checkpoint.pt` (read with `weights_only=True`)."
     from lascl.core import get_device
     from lascl.train import load_checkpoint
-    from lascl.methods import make_task, PatientHead
+    from lascl.methods import make_task, patient_head_for, Z_CLIP
     path = Path(checkpoint)
     if not path.is_file(): raise _bad(f"checkpoint {path}: file not found (a run writes results/<cohort>/<method>/fold<k>/checkpoint.pt)")
     try: ck = load_checkpoint(path)
@@ -115,8 +116,10 @@ def load_trained(checkpoint: str | Path, device: str = 'cpu', preset: str | None
     cfg = _method_config(ck, path, preset)
     n_classes = len(ck['classes']) if ck.get('classes') else _n_classes(ck['head'])
     task = make_task(cfg, n_classes=n_classes)
-    head = PatientHead(task.num_features, n_classes, cfg.head.pooling, cfg.head.metadata, cfg.head.hidden,
-                       **({'clip': None} if task.classifies_patients else {}))     # as `patient_head()` built it
+    classes = ck.get('classes') or [str(k) for k in range(n_classes)]
+    try: head = patient_head_for(cfg, task.num_features, classes, ck.get('grades'),    # as the run built it (`patient_head()`: no clipping)
+                                 clip=None if task.classifies_patients or cfg.head.finetune else Z_CLIP)
+    except ValueError as e: raise _bad(f"checkpoint {path}: {e}") from e
     for part, module in (('encoder', task), ('head', head)):
         try: module.load_state_dict(ck[part])
         except RuntimeError as e:
@@ -126,13 +129,14 @@ def load_trained(checkpoint: str | Path, device: str = 'cpu', preset: str | None
                        f"wrote it (next to the checkpoint) or the --preset it was trained with") from e
     dev = get_device(device)
     return TrainedModel(task.to(dev).eval(), head.to(dev).eval(), cfg, float(ck['threshold']), str(ck['method']), ck.get('classes'),
-                        ck.get('offsets'), ck.get('inputs'))
+                        ck.get('offsets'), ck.get('inputs'), ck.get('grades'))
 
 def infer_store(model: TrainedModel | str | Path, store, device: str = 'cpu', batch_size: int = 256):
     """Patient-level predictions for every patient of a `SliceStore`: a DataFrame with `patient_id` (as in the store),
     binary: `probability` (of class 1), `prediction` (probability >= the run's threshold), `n_slices`, `threshold`,
     `method`; K classes: `p_<class>` per class, `prediction` (the run's decision: arg-max, after its class-prior offsets
-    if it fitted them), `predicted_class`, `n_slices`, `method`."""
+    if it fitted them), `predicted_class`, `n_slices`, `method`. A type/grade model (`simclr-hmil`) adds the end-to-end
+    grade probabilities `pg_<grade>` (sum over types of P(type) P(grade | type)) and `predicted_grade`."""
     import numpy as np, pandas as pd
     from lascl.experiment import embed_slices, patient_bags, predict_patients
     model = model if isinstance(model, TrainedModel) else load_trained(model, device)
@@ -147,13 +151,21 @@ def infer_store(model: TrainedModel | str | Path, store, device: str = 'cpu', ba
     emb = embed_slices(model.task, store, device, batch_size)
     P, _ = predict_patients(model.head.cpu(), patient_bags(store, emb, np.arange(store.n_patients)))
     ids = store.patients['patient_id'].astype(str).to_numpy()
+    grade_cols = {}
+    if getattr(model.head, 'kind', 'flat') != 'flat':          # the joint P(type, grade): types for the decision, grades added
+        from lascl.core import grade_list
+        from lascl.metrics import hierarchical_predictions
+        hp = hierarchical_predictions(P.reshape(-1, model.head.n_types, model.head.n_grades))
+        names = grade_list(model.grades)
+        P = hp['P_type']
+        grade_cols = {**{f'pg_{g}': hp['P_grade'][:, k] for k, g in enumerate(names)}, 'predicted_grade': [names[k] for k in hp['grade_pred']]}
     if P.shape[1] == 2:
         return pd.DataFrame(dict(patient_id=ids, probability=P[:, 1], prediction=(P[:, 1] >= model.threshold).astype(int),
                                  n_slices=n, threshold=model.threshold, method=model.method))
     from lascl.metrics import decide_classes
     classes, pred = list(model.classes or range(P.shape[1])), decide_classes(P, model.offsets)   # the run's decision rule
     return pd.DataFrame(dict(patient_id=ids, **{f'p_{c}': P[:, k] for k, c in enumerate(classes)}, prediction=pred,
-                             predicted_class=[str(classes[k]) for k in pred], n_slices=n, method=model.method))
+                             predicted_class=[str(classes[k]) for k in pred], **grade_cols, n_slices=n, method=model.method))
 
 # %% ../nbs/32_cli.ipynb #61c8878c
 def _input_cohort(input: str | Path, mask: str | Path | None = None, patient_id: str | None = None, modality: str | None = None):

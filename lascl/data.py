@@ -12,7 +12,7 @@ import pandas as pd
 import torch
 from torch.utils.data import Dataset, Sampler
 from sklearn.model_selection import StratifiedGroupKFold
-from .core import LasclDataError, Cohort
+from .core import LasclDataError, Cohort, grade_codes, grade_list
 from .preprocess import SliceStore
 
 # %% auto #0
@@ -173,13 +173,22 @@ class ContrastivePairDataset(SliceDataset):
 
 # %% ../nbs/04_data.ipynb #6b0b0641
 class PatientBagDataset(_StoreDataset):
-    "One item per patient: `image (K,C,H,W)`, `mask (K,1,H,W)`, `z (K,)` and the patient's label/age/sex."
-    policies = ('all', 'uniform', 'even', 'lesion', 'centre')
-    def __init__(self, store: SliceStore, patients=None, bag_size: int | None = None, policy: str = 'all', seed: int = 0):
+    """One item per patient: `image (K,C,H,W)`, `mask (K,1,H,W)`, `z (K,)` and the patient's label/age/sex (and `grade`,
+    a code into `grade_list(store.meta['grades'])` or -1, when the store has grades). Bag policies of `bag_size` slices:
+    'all' (every slice), 'uniform' (a fresh random draw per epoch), 'even' (evenly spaced), 'lesion' (drawn in proportion
+    to lesion area), 'centre' (contiguous, around the largest lesion), 'first' (the first `bag_size` by z), 'middle'
+    (contiguous, centred in the stack: the hierarchical-MIL seed's 'center'). A patient with fewer slices gets all of them
+    (`short='pad'`: `collate_bags` pads) or `bag_size` drawn with replacement (`short='replace'`, the seed's rule)."""
+    policies = ('all', 'uniform', 'even', 'lesion', 'centre', 'first', 'middle')
+    def __init__(self, store: SliceStore, patients=None, bag_size: int | None = None, policy: str = 'all', seed: int = 0,
+                 short: str = 'pad'):
         super().__init__(store, patients, seed)
         if policy not in self.policies: raise ValueError(f"policy must be one of {self.policies}, got {policy!r}")
         if bag_size is not None and bag_size < 1: raise ValueError(f"bag_size must be >= 1, got {bag_size}")
-        self.bag_size, self.policy = bag_size, ('all' if bag_size is None else policy)
+        if short not in ('pad', 'replace'): raise ValueError(f"short must be 'pad' or 'replace', got {short!r}")
+        self.bag_size, self.policy, self.short = bag_size, ('all' if bag_size is None else policy), short
+        grades = store.meta.get('grades')
+        self.grade_p = (grade_codes(store.patients['grade'], grade_list(grades)) if grades and 'grade' in store.patients else None)
     def __len__(self): return len(self.patients)
     @property
     def labels(self) -> np.ndarray: return self.labels_p[self.patients]
@@ -188,13 +197,17 @@ class PatientBagDataset(_StoreDataset):
         own = self.store.slices_of(p)
         if len(own) == 0: raise LasclDataError(f"patient {self.store.patients.patient_id.iloc[p]!r} (row {p}) has no slices in the store")
         k = self.bag_size
-        if self.policy == 'all' or len(own) <= k: return own
+        if self.policy == 'all' or len(own) == k: return own
         rng = self.rng(p)
+        if len(own) < k: return np.sort(rng.choice(own, k, replace=True)) if self.short == 'replace' else own
         if self.policy == 'uniform': sel = rng.choice(own, k, replace=False)
         elif self.policy == 'even': sel = own[np.linspace(0, len(own) - 1, k).round().astype(int)]
         elif self.policy == 'lesion':
             w = self.store.masks[own].reshape(len(own), -1).sum(1).astype(float) + 1e-3
             sel = rng.choice(own, k, replace=False, p=w / w.sum())
+        elif self.policy == 'first': sel = own[:k]
+        elif self.policy == 'middle':
+            lo = (len(own) - k) // 2; sel = own[lo:lo + k]
         else:
             c = int(np.argmax(self.store.masks[own].reshape(len(own), -1).sum(1)))
             lo = min(max(0, c - k // 2), len(own) - k); sel = own[lo:lo + k]
@@ -205,7 +218,7 @@ class PatientBagDataset(_StoreDataset):
                     mask=torch.from_numpy(self.store.masks[sel][:, None].astype(np.float32)),
                     z=torch.from_numpy(self.store.z[sel].astype(np.int64)),
                     label=torch.tensor(self.labels_p[p]), age=torch.tensor(self.age_p[p]), sex=torch.tensor(self.sex_p[p]),
-                    patient=torch.tensor(p))
+                    patient=torch.tensor(p), **({} if self.grade_p is None else {'grade': torch.tensor(self.grade_p[p])}))
 
 # %% ../nbs/04_data.ipynb #15c62b48
 def collate_bags(items: list[dict]) -> dict:

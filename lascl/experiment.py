@@ -16,15 +16,18 @@ from .preprocess import PreprocessConfig, SliceStore, build_cache
 from .data import (ContrastivePairDataset, ClassBalancedSampler, ClassPureBatchSampler, cohort_folds, split_fold,
                         FoldSplit, encode_sex, PatientBagDataset, collate_bags, EpochSeeded, PatientOrder)
 from .train import TrainConfig, fit, save_checkpoint, load_checkpoint
-from .metrics import Threshold, metrics_with_ci, multiclass_metrics_with_ci, auc_score, fit_class_offsets, decide_classes
+from .metrics import (Threshold, metrics_with_ci, multiclass_metrics_with_ci, auc_score, fit_class_offsets, decide_classes,
+                          hierarchical_metrics_with_ci, hierarchical_confusion, hierarchical_predictions, conditional_grade_proba)
 from sklearn.metrics import confusion_matrix
-from .methods import MethodConfig, get_method, make_task, covariates, EncoderTask, PatientHead, PatientHeadTask, PRESETS
+from .methods import (MethodConfig, get_method, make_task, covariates, EncoderTask, PatientHead, PatientHeadTask, PRESETS,
+                          HierarchicalPatientHead, BagFineTuneTask, patient_head_for)
 
 # %% auto #0
 __all__ = ['SMOKE_HB', 'SMOKE_CT', 'EMBEDDED', 'SMOKE_TYPEGRADE', 'CT_FOV_MM', 'MR_INPLANE_MM', 'RunParams', 'load_cohort',
            'label_scheme', 'relabel', 'results_key', 'preprocess_config', 'ExperimentData', 'bag_loader', 'mil_predict',
-           'encoder_loader', 'embed_slices', 'store_digest', 'patient_bags', 'predict_patients', 'lesion_dice',
-           'write_atomic', 'write_json', 'params_record', 'Evaluation', 'RunResult', 'Run', 'run_experiment']
+           'encoder_loader', 'encoder_validation', 'embed_slices', 'store_digest', 'patient_bags', 'predict_patients',
+           'head_validation', 'lesion_dice', 'write_atomic', 'write_json', 'params_record', 'Evaluation', 'RunResult',
+           'Run', 'run_experiment']
 
 # %% ../nbs/31_experiment.ipynb #7f6db655
 def _p(default, help: str):
@@ -211,6 +214,22 @@ def encoder_loader(data: ExperimentData, cfg: MethodConfig, seed: int = 0) -> Da
         return DataLoader(ds, batch_sampler=ClassPureBatchSampler(labels, cfg.schedule.batch_size, max(1, n // cfg.schedule.batch_size), seed=seed))
     return DataLoader(ds, batch_size=cfg.schedule.batch_size, sampler=ClassBalancedSampler(labels, n, seed=seed), drop_last=len(labels) > cfg.schedule.batch_size)
 
+def encoder_validation(data: ExperimentData, cfg: MethodConfig, seed: int = 0):
+    """`validate(task)` for stage 1 of a slice objective (`cfg.schedule.validate`): the objective's loss on pairs of the
+    **validation patients'** slices (the seed split pairs), with the augmentation seeded the same way every epoch so that
+    epochs compare; the training RNG is left as it was."""
+    ds = _Indexed(ContrastivePairDataset(data.store, data.split.val, pairing=cfg.encoder.pairing, seed=seed + 1))
+    bs = cfg.schedule.batch_size
+    loader = DataLoader(ds, batch_size=bs, shuffle=False, drop_last=len(ds) > bs)
+    def validate(task):
+        dev = next(task.parameters()).device
+        with torch.random.fork_rng(devices=[dev] if dev.type == 'cuda' else []):
+            torch.manual_seed(seed)
+            losses = [float(task({k: v.to(dev) for k, v in b.items()})[0]) for b in loader]
+        return dict(loss=float(np.mean(losses)))
+    validate.loader = loader
+    return validate
+
 @torch.no_grad()
 def embed_slices(task: EncoderTask, store: SliceStore, device: str = 'auto', batch_size: int = 256) -> torch.Tensor:
     "Frozen encoder features of every slice of the store `(N, D)` (CPU tensor)."
@@ -275,6 +294,22 @@ def predict_patients(head: PatientHead, bags: dict) -> tuple[np.ndarray, np.ndar
     meta = covariates(bags).to(dev) if head.metadata else None
     logits, w = head(bags['emb'].to(dev), bags['valid'].to(dev), meta)
     return to_numpy(logits.float().softmax(1)), to_numpy(w)
+
+@torch.no_grad()
+def head_validation(head: PatientHead, bags: dict) -> dict:
+    """Validation numbers of a patient head on bags: `loss` (the head's training loss, unweighted: the early-stopping
+    monitor of fine-tuned and type/grade heads), `auc` of the classes (types), and for a type/grade head `joint_acc`
+    (type and end-to-end grade both right)."""
+    dev = head.mu.device; was = head.training; head.eval()
+    loss = float(head.loss({k: v.to(dev) for k, v in bags.items()}))
+    P, _ = predict_patients(head, bags)
+    y, out = bags['label'].numpy(), dict(loss=loss)
+    if isinstance(head, HierarchicalPatientHead):
+        pr = hierarchical_predictions(P.reshape(-1, head.n_types, head.n_grades))
+        out.update(auc=auc_score(y, pr['P_type']), joint_acc=float(((pr['type_pred'] == y) & (pr['grade_pred'] == bags['grade'].numpy())).mean()))
+    else: out['auc'] = auc_score(y, P)
+    head.train(was)
+    return out
 
 # %% ../nbs/31_experiment.ipynb #38c23aee
 def lesion_dice(task: EncoderTask, store: SliceStore, slices: np.ndarray, device: str = 'auto') -> float | None:
@@ -449,9 +484,10 @@ class Run:
         p, cfg, data = self.params, self.cfg, self.prepare()
         seed_everything(p.seed)
         task = make_task(cfg, n_classes=len(data.store.classes))
-        path = self.encoder_path
-        ck = _read_encoder_cache(path, task)
-        if ck is not None: hist = pd.DataFrame(ck['history'], columns=ck['history_columns'])
+        path = self.encoder_path if task.trains else None
+        ck = _read_encoder_cache(path, task) if task.trains else None
+        if not task.trains: hist = pd.DataFrame()                  # objective 'none': the backbone as initialised
+        elif ck is not None: hist = pd.DataFrame(ck['history'], columns=ck['history_columns'])
         else:
             tcfg = TrainConfig(epochs=cfg.schedule.epochs, lr=cfg.schedule.lr, warmup_epochs=min(1, cfg.schedule.epochs / 4), device=p.device,
                                progress=p.progress, desc=f'{cfg.name} encoder')
@@ -459,12 +495,17 @@ class Run:
                 loader = bag_loader(data, data.split.train, cfg, shuffle=True, seed=p.seed)
                 validate = _mil_validation(bag_loader(data, data.split.val, cfg))
                 tcfg.monitor, tcfg.mode, tcfg.patience = 'val_auc', 'max', cfg.schedule.patience
-            else: loader, validate = encoder_loader(data, cfg, p.seed), None
+            else:
+                loader, validate = encoder_loader(data, cfg, p.seed), None
+                if cfg.schedule.validate:          # the objective on the validation patients' pairs; the best epoch is kept
+                    validate = encoder_validation(data, cfg, p.seed); tcfg.monitor, tcfg.mode = 'val_loss', 'min'
+
             hist = fit(task, loader, tcfg, validate=validate, ckpt_path=path.with_suffix('.resume.pt'))
             save_checkpoint(dict(model=task.state_dict(), history=hist.to_numpy(dtype=float).tolist(),
                                  history_columns=list(hist.columns)), path)
             path.with_suffix('.resume.pt').unlink(missing_ok=True)
         self.task, self.histories['encoder'] = task, hist
+        self._stage1 = {k: v.detach().clone() for k, v in task.state_dict().items()}     # what fine-tuning starts from
         self.emb, self.head, self.evaluation, self._bags = None, None, None, {}
         return task, hist
 
@@ -485,19 +526,47 @@ class Run:
         if own is not None:
             head = own
             hist = pd.DataFrame([dict(epoch=1, val_auc=auc_score(val['label'].numpy(), predict_patients(head, val)[0]))])
+        elif self.cfg.head.finetune: head, hist = self._finetune_head()
         else:
             cfg = self.cfg
             seed_everything(self.params.seed)
             train = self.bags('train')
-            head = PatientHead(self.emb.shape[1], len(st.classes), cfg.head.pooling, cfg.head.metadata, cfg.head.hidden)
+            head = patient_head_for(cfg, self.emb.shape[1], st.classes, st.meta.get('grades'))
             head.fit_stats(train['emb'][train['valid']], covariates(train))
+            flat = cfg.head.kind == 'flat'
             counts = torch.bincount(train['label'], minlength=len(st.classes)).float()
-            head_task = PatientHeadTask(head, class_weight=counts.sum() / (len(counts) * counts.clamp_min(1)))
-            validate = lambda t: dict(auc=auc_score(val['label'].numpy(), predict_patients(t.head, val)[0]))
-            tcfg = TrainConfig(epochs=cfg.head.epochs, lr=cfg.head.lr, weight_decay=1e-3, monitor='val_auc', mode='max',
-                               patience=cfg.head.patience, device='cpu', progress=False, desc=f'{cfg.name} head')
-            hist = fit(head_task, DataLoader(_BagBatches(train, 32, self.params.seed), batch_size=None, shuffle=False), tcfg, validate=validate)
+            head_task = PatientHeadTask(head, class_weight=counts.sum() / (len(counts) * counts.clamp_min(1)) if flat else None)
+            validate = ((lambda t: dict(auc=auc_score(val['label'].numpy(), predict_patients(t.head, val)[0]))) if flat
+                        else (lambda t: head_validation(t.head, val)))
+            tcfg = TrainConfig(epochs=cfg.head.epochs, lr=cfg.head.lr, weight_decay=1e-3, monitor='val_auc' if flat else 'val_loss',
+                               mode='max' if flat else 'min', patience=cfg.head.patience, device='cpu', progress=False, desc=f'{cfg.name} head')
+            hist = fit(head_task, DataLoader(_BagBatches(train, cfg.head.batch_size, self.params.seed), batch_size=None, shuffle=False), tcfg, validate=validate)
         self.head, self.histories['head'], self.evaluation = head, hist, None
+        return head, hist
+
+    def _finetune_head(self) -> tuple[PatientHead, pd.DataFrame]:
+        """Stage 2 with the backbone (`cfg.head.finetune`): from stage 1's weights, the query encoder and the head train on
+        image bags of the training patients (`bag_size` slices drawn by `bag_policy` each epoch, short stacks with
+        replacement), early-stopped on the validation patients' loss (all their slices). Then every slice is embedded again
+        by the fine-tuned encoder: the test patients are scored on all their slices (deterministic bags)."""
+        p, cfg, task, data = self.params, self.cfg, self.task, self.data
+        st, sp, h = data.store, data.split, cfg.head
+        task.load_state_dict(self._stage1)            # fine-tuning always starts from stage 1 (a second call does not continue)
+        seed_everything(p.seed)
+        head = patient_head_for(cfg, task.num_features, st.classes, st.meta.get('grades'), clip=None)
+        ds = PatientBagDataset(st, sp.train, bag_size=h.bag_size or None, policy=h.bag_policy, seed=p.seed, short='replace')
+        loader = DataLoader(ds, batch_size=h.batch_size, sampler=PatientOrder(len(ds), True, p.seed), collate_fn=collate_bags)
+        rows = _slice_subset(st, sp.val)
+        def validate(t):
+            dev, emb = next(t.parameters()).device, torch.zeros(len(st), task.num_features)
+            for i in range(0, len(rows), 256):
+                r = rows[i:i + 256]; emb[r] = t.task.embed(torch.from_numpy(st.inputs(r)).to(dev)).float().cpu()
+            return head_validation(t.head, patient_bags(st, emb, sp.val))
+        tcfg = TrainConfig(epochs=h.epochs, lr=h.lr, weight_decay=1e-4, monitor='val_loss', mode='min', patience=h.patience,
+                           device=p.device, progress=p.progress, desc=f'{cfg.name} fine-tune')
+        hist = fit(BagFineTuneTask(task, head), loader, tcfg, validate=validate)
+        head.cpu().eval()
+        self.embed()
         return head, hist
 
     @property
@@ -530,6 +599,10 @@ class Run:
         P_val, _ = predict_patients(head, val)
         P_test, w_test = predict_patients(head, test)
         y_val, y_test, K = val['label'].numpy(), test['label'].numpy(), len(st.classes)
+        hier = isinstance(head, HierarchicalPatientHead)
+        if hier:                  # the joint P(type, grade); the type probabilities go through the class decision below
+            J_test = P_test.reshape(-1, head.n_types, head.n_grades)
+            P_val, P_test = P_val.reshape(-1, head.n_types, head.n_grades).sum(2), J_test.sum(2)
         if K == 2:
             thr = Threshold.fit(y_val, P_val[:, 1], rule=cfg.head.threshold_rule)
             ci = metrics_with_ci(y_test, P_test[:, 1], threshold=thr, n_boot=p.n_boot, seed=p.seed)
@@ -544,13 +617,23 @@ class Run:
         ids = self.output_ids()
         predictions = pd.DataFrame(dict(patient_id=ids[sp.test], label=y_test, **({'probability': P_test[:, 1]} if K == 2 else {}),
                                         prediction=pred, fold=p.fold, **{f'p_{c}': P_test[:, k] for k, c in enumerate(st.classes)}))
+        extra = {}
+        if hier:
+            grades, g_test = grade_list(st.meta['grades']), test['grade'].numpy()
+            ci = {**ci, **hierarchical_metrics_with_ci(y_test, g_test, J_test, st.classes, grades, n_boot=p.n_boot, seed=p.seed)}
+            hp, cond = hierarchical_predictions(J_test), conditional_grade_proba(J_test, y_test)
+            predictions = predictions.assign(grade=g_test, predicted_grade=hp['grade_pred'], predicted_grade_given_type=cond.argmax(1),
+                                             **{f'pg_{g}': hp['P_grade'][:, k] for k, g in enumerate(grades)},
+                                             **{f'pj_{t}_g{g}': J_test[:, a, b] for a, t in enumerate(st.classes) for b, g in enumerate(grades)})
+            extra = dict(grades=grades, grade_confusion=hierarchical_confusion(y_test, g_test, J_test)['grade'].tolist(),
+                         n_graded=int((g_test >= 0).sum()))
         metrics = dict(method=cfg.name, fold=p.fold, group=cfg.group, cohort=self.key, classes=list(st.classes),
                        test={k: dict(value=v.value, lo=v.lo, hi=v.hi) for k, v in ci.items()},
                        confusion=confusion_matrix(y_test, pred, labels=np.arange(K)).tolist(),
                        val=dict(auc=auc_score(y_val, P_val), n=len(sp.val)),
                        threshold=decision, n_test=len(sp.test), n_train=len(sp.train),
                        seg_dice=lesion_dice(self.task, st, _slice_subset(st, sp.test), p.device),
-                       runtime_s=time.time() - self.t0, device=str(get_device(p.device)))
+                       runtime_s=time.time() - self.t0, device=str(get_device(p.device)), **extra)
         self.evaluation = Evaluation(metrics, predictions, decision, P_test, w_test, pred)
         return self.evaluation
 
@@ -589,7 +672,7 @@ class Run:
         thr = ev.decision['value']
         save_checkpoint(dict(encoder=task.state_dict(), head=head.state_dict(), threshold=float('nan') if thr is None else float(thr),
                              method=cfg.name, method_config=cfg.to_dict(), classes=list(st.classes),
-                             offsets=ev.decision.get('offsets'), inputs=self.input_record()), out / 'checkpoint.pt')
+                             offsets=ev.decision.get('offsets'), grades=st.meta.get('grades'), inputs=self.input_record()), out / 'checkpoint.pt')
         write_json(params_record(p, cfg), out / 'params.json')
         write_json(ev.metrics, out / 'metrics.json')
         return RunResult(out, ev.metrics, ev.predictions, history, task, head, self.emb)

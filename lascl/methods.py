@@ -11,16 +11,19 @@ from torch import nn
 import torch.nn.functional as F
 from .augment import ContrastiveAugment, ContrastiveAugConfig, ClassConditionalAugment, ClassConditionalAugConfig
 from .losses import NTXentLoss, SupConLoss, ClassQueueMoCoLoss, LesionAwareLoss
-from .models import (create_encoder, LesionAwareEncoder, ProjectionHead, ClassifierHead, MetadataFusion, MoCo,
+from .models import (HierarchicalHead, two_step_loss, create_encoder, LesionAwareEncoder, ProjectionHead, ClassifierHead, MetadataFusion, MoCo,
                           set_trainable, param_groups_for, CurriculumSchedule)
 from .mil import make_pool, vote, POOLS, VOTES, MaxPool
+from .core import grade_list
+from .data import PatientBagDataset
 
 # %% auto #0
-__all__ = ['TASKS', 'POOLINGS', 'CONFIG_VERSION', 'FLAT_NAMES', 'CT_SEED_CURRICULUM', 'CT_SEED_LRS', 'PRESETS', 'METHODS',
-           'CT_METHODS', 'ALL_METHODS', 'SD_FLOOR', 'Z_CLIP', 'OBJECTIVES', 'register_task', 'EncoderConfig',
-           'ScheduleConfig', 'HeadConfig', 'MethodConfig', 'get_method', 'EncoderTask', 'make_task', 'SliceTask',
-           'SupervisedTask', 'SimCLRTask', 'SupConTask', 'MoCoTask', 'ClassQueueTask', 'PatientHead', 'PatientHeadTask',
-           'covariates', 'curriculum_schedule', 'PatientMILTask']
+__all__ = ['TASKS', 'HEAD_KINDS', 'POOLINGS', 'CONFIG_VERSION', 'FLAT_NAMES', 'CT_SEED_CURRICULUM', 'CT_SEED_LRS', 'HMIL_SEED',
+           'PRESETS', 'METHODS', 'CT_METHODS', 'TYPEGRADE_METHODS', 'ALL_METHODS', 'SD_FLOOR', 'Z_CLIP', 'OBJECTIVES',
+           'register_task', 'EncoderConfig', 'ScheduleConfig', 'HeadConfig', 'MethodConfig', 'get_method',
+           'EncoderTask', 'make_task', 'SliceTask', 'UntrainedTask', 'SupervisedTask', 'SimCLRTask', 'SupConTask',
+           'MoCoTask', 'ClassQueueTask', 'PatientHead', 'PatientHeadTask', 'covariates', 'allowed_grades',
+           'HierarchicalPatientHead', 'patient_head_for', 'BagFineTuneTask', 'curriculum_schedule', 'PatientMILTask']
 
 # %% ../nbs/30_methods.ipynb #c7d1c816
 TASKS: dict[str, type] = {}              # objective name -> stage-1 task class (see `register_task`, `make_task` below)
@@ -37,6 +40,7 @@ def register_task(*objectives: str):
         return cls
     return add
 
+HEAD_KINDS = ('flat', 'hierarchical', 'joint')
 POOLINGS = tuple(POOLS) + tuple(f'vote-{v}' for v in VOTES)
 CONFIG_VERSION = 2      # bump when the meaning of a setting changes: it is part of every method hash (encoder caches, params.json)
 
@@ -74,6 +78,7 @@ class ScheduleConfig:
     patience: int | None = None            # early stopping on validation AUC (patient-bag objectives; None: all epochs, keep the best)
     curriculum: tuple = ()                 # ((start as a fraction of epochs, (trainable prefixes, ...)), ...), used when pretrained
     layer_lrs: tuple = ()                  # ((prefix, lr, weight_decay), ...): the curriculum's param groups
+    validate: bool = False                 # slice objectives: the loss on the validation patients' slices each epoch; keep the best epoch
 
     def __post_init__(self):
         object.__setattr__(self, 'curriculum', tuple((float(f), tuple(str(p) for p in ps)) for f, ps in self.curriculum))
@@ -91,6 +96,11 @@ class HeadConfig:
     patience: int = 20
     threshold_rule: str = 'youden'         # binary decision threshold, fitted on validation patients
     decision: str = 'argmax'               # K > 2 classes: 'argmax', or 'offsets' (class-prior offsets fitted on validation patients)
+    kind: str = 'flat'                     # 'flat' (the classes), 'hierarchical' (type head + a grade head per type), 'joint' (one classifier over (type, grade) pairs)
+    finetune: bool = False                 # train the stage-1 backbone with the head on image bags (else: the head on frozen embeddings)
+    bag_size: int = 0                      # fine-tuning: slices per training bag (0: all of the patient's slices)
+    bag_policy: str = 'uniform'            # fine-tuning: how a bag is drawn (`lascl.data.PatientBagDataset.policies`); short stacks drawn with replacement
+    batch_size: int = 32                   # patients per stage-2 batch
 
 _SECTIONS = dict(encoder=EncoderConfig, schedule=ScheduleConfig, head=HeadConfig)
 # flat setting names (registry entries, presets, `get_method` overrides, RunParams) -> (section, field)
@@ -143,6 +153,13 @@ class MethodConfig:
         if h.pooling not in POOLINGS: raise ValueError(f"{self.name}: pooling must be one of {POOLINGS}, got {h.pooling!r}")
         if e.pairing not in ('same', 'adjacent', 'same_class'): raise ValueError(f"{self.name}: unknown pairing {e.pairing!r}")
         if h.decision not in ('argmax', 'offsets'): raise ValueError(f"{self.name}: head decision must be 'argmax' or 'offsets', got {h.decision!r}")
+        if h.kind not in HEAD_KINDS: raise ValueError(f"{self.name}: head kind must be one of {HEAD_KINDS}, got {h.kind!r}")
+        if h.kind != 'flat' and (h.metadata or (h.pooling.startswith('vote-') and h.pooling != 'vote-mean')):
+            raise ValueError(f"{self.name}: a {h.kind!r} head pools slice features (a `lascl.mil` pool) or averages slice logits "
+                             f"('vote-mean'), without covariates; got pooling={h.pooling!r}, metadata={h.metadata}")
+        if h.bag_policy not in PatientBagDataset.policies: raise ValueError(f"{self.name}: head bag_policy must be one of {PatientBagDataset.policies}, got {h.bag_policy!r}")
+        if h.finetune and self.task_class.classifies_patients:
+            raise ValueError(f"{self.name}: objective {e.objective!r} is its own patient classifier; head_finetune needs a stage-1 encoder")
         if s.curriculum:
             starts = [f for f, _ in s.curriculum]
             if starts[0] != 0 or any(b <= a for a, b in zip(starts, starts[1:])) or starts[-1] >= 1:
@@ -202,9 +219,30 @@ _CT = {
                        group='ct', objective='patient-max', pooling='vote-max', threshold_rule='f1', epochs=10, batch_size=4,
                        head_hidden=256, head_dropout=0.4, patience=5, curriculum=CT_SEED_CURRICULUM, layer_lrs=CT_SEED_LRS),
 }
+# The hierarchical type/grade seed (METHODS.md section 4), done properly: SimCLR (NT-Xent, tau 0.5) on adjacent-slice pairs of
+# the training patients only, validated on the validation patients; then the backbone fine-tuned with a type head and one
+# grade head per type (Linear-ReLU-Dropout(0.2)-Linear, the seed's) on bags of 8 slices, the teacher-forced two-step loss
+HMIL_SEED = dict(group='typegrade', objective='simclr', pairing='adjacent', temperature=0.5, validate=True,
+                 head_kind='hierarchical', head_finetune=True, head_bag_size=8, head_bag_policy='uniform', head_batch_size=2,
+                 pooling='vote-mean', head_hidden=256, head_dropout=0.2, head_lr=3e-4, head_epochs=12, head_patience=5)
+_HMIL = {
+    'simclr-hmil': dict(description='Type/grade seed: SimCLR on adjacent slices of training patients, then the backbone fine-tuned '
+                                    'with a type head and a grade head per type on bags of 8 slices (two-step loss); P(grade) = sum_t P(t) P(grade|t)'),
+    'simclr-hmil-scratch': dict(description='simclr-hmil without pretraining: the same fine-tuning from a randomly initialised backbone', objective='none'),
+    'simclr-hmil-flat': dict(description='simclr-hmil with one flat classifier over the (type, grade) pairs instead of the hierarchical heads', head_kind='joint'),
+    'simclr-hmil-attention': dict(description='simclr-hmil with attention-MIL pooling of slice features instead of mean slice logits', pooling='attention'),
+    'simclr-hmil-frozen': dict(description='simclr-hmil with the backbone frozen: only the heads train, on all slices of each patient',
+                               head_finetune=False, head_lr=3e-3, head_epochs=80, head_patience=20, head_batch_size=32),
+    'supcon-hmil': dict(description='simclr-hmil with SupCon pretraining (two views of a slice, type labels) instead of SimCLR',
+                        objective='supcon', pairing='same', temperature=0.1),
+    'lascl-hmil': dict(description='simclr-hmil with LaSCL pretraining (class-queue MoCo + lesion branch) instead of SimCLR',
+                       objective='classqueue', pairing='same_class', seg_branch=True, temperature=0.1),
+}
+_HMIL_PAPER = dict(backbone='mobilenetv2_100', head_epochs=30, head_patience=8, head_lr=1e-4)   # the seed's backbone and fine-tuning
 _METHOD_PRESETS = {      # per-method preset settings, applied after the preset's own
     'ct-maxpool': {'paper': dict(pretrained=True, epochs=40, batch_size=8, head_hidden=512, patience=10),
                    'smoke': dict(batch_size=4)},
+    **{m: {'paper': _HMIL_PAPER, 'smoke': dict(head_epochs=2, head_patience=2, head_bag_size=4)} for m in _HMIL},
 }
 PRESETS = {
     'default': {},
@@ -216,11 +254,12 @@ PRESETS = {
 def _registry() -> dict[str, dict]:
     reg = dict(_BASE)
     for name, over in _ABLATIONS.items(): reg[name] = {**_BASE['lascl-plc'], **over, 'group': 'ablation'}
-    return {**reg, **_CT}
+    return {**reg, **_CT, **{m: {**HMIL_SEED, **over} for m, over in _HMIL.items()}}
 
 METHODS = tuple(n for n, c in _registry().items() if c.get('group', 'main') in ('main', 'ablation'))   # the HB paper's
 CT_METHODS = tuple(n for n, c in _registry().items() if c.get('group') == 'ct')
-ALL_METHODS = METHODS + CT_METHODS
+TYPEGRADE_METHODS = tuple(n for n, c in _registry().items() if c.get('group') == 'typegrade')   # the type/grade cohort's
+ALL_METHODS = METHODS + CT_METHODS + TYPEGRADE_METHODS
 
 def get_method(name: str, preset: str = 'default', **overrides) -> MethodConfig:
     "The `MethodConfig` of a registered method under a preset, with optional overrides by flat setting name (`FLAT_NAMES`)."
@@ -252,6 +291,7 @@ class EncoderTask(nn.Module):
     - `check_config(cfg)` (class method): a `ValueError` for settings the task cannot train."""
     inputs: str = 'slices'
     classifies_patients: bool = False
+    trains: bool = True                    # False: nothing to train in stage 1 (objective 'none')
     objectives: tuple = ()
 
     def __init__(self, cfg: MethodConfig, n_classes: int = 2):
@@ -312,6 +352,13 @@ class SliceTask(EncoderTask):
         if self.seg_loss is None: return loss, logs
         seg_total, parts = self.seg_loss(seg_logits=seg_logits, mask=mask)
         return loss + seg_total, {**logs, 'seg_ce': parts['ce'], 'seg_dice': parts['dice']}
+
+@register_task('none')
+class UntrainedTask(SliceTask):
+    "No stage 1 (the 'no pretraining' ablation): the backbone as initialised, randomly or with timm's weights (`pretrained`)."
+    trains = False
+    def build(self, encoder, n_classes): self.encoder = encoder
+    def forward(self, batch): raise RuntimeError(f"{self.cfg.name}: objective 'none' has no stage-1 training step")
 
 @register_task('supervised')
 class SupervisedTask(SliceTask):
@@ -417,6 +464,17 @@ class PatientHead(nn.Module):
         m = None if meta is None else meta[:, None].expand(B, K, meta.shape[-1]).reshape(B * K, -1)
         return self._classify(self.standardise(emb).reshape(B * K, D), m).view(B, K, -1)
 
+    def loss(self, batch: dict, class_weight: torch.Tensor | None = None) -> torch.Tensor:
+        "The training loss of a bag batch (`emb (B,K,D)`, `valid`, `label`, `age`, `sex`): cross-entropy per patient, or per slice for votes."
+        meta = covariates(batch) if self.metadata else None
+        y = batch['label']
+        if self.vote:                # train the slice classifier on every valid slice with its patient's label
+            logits = self.slice_logits(batch['emb'], meta)
+            v = batch['valid']
+            return F.cross_entropy(logits[v], y[:, None].expand_as(v)[v], weight=class_weight)
+        logits, _ = self(batch['emb'], batch['valid'], meta)
+        return F.cross_entropy(logits, y, weight=class_weight)
+
     def forward(self, emb: torch.Tensor, valid: torch.Tensor, meta: torch.Tensor | None = None):
         if self.vote:
             P, w = _vote(self.slice_logits(emb, meta).softmax(-1), valid, self.pooling.split('-', 1)[1])
@@ -440,21 +498,114 @@ class PatientHeadTask(nn.Module):
     def __init__(self, head: PatientHead, class_weight: torch.Tensor | None = None):
         super().__init__(); self.head = head
         self.register_buffer('class_weight', class_weight)
-    def forward(self, batch):
-        meta = covariates(batch) if self.head.metadata else None
-        y = batch['label']
-        if self.head.vote:           # train the slice classifier on every valid slice with its patient's label
-            logits = self.head.slice_logits(batch['emb'], meta)
-            v = batch['valid']
-            loss = F.cross_entropy(logits[v], y[:, None].expand_as(v)[v], weight=self.class_weight)
-        else:
-            logits, _ = self.head(batch['emb'], batch['valid'], meta)
-            loss = F.cross_entropy(logits, y, weight=self.class_weight)
-        return loss, {}
+    def forward(self, batch): return self.head.loss(batch, self.class_weight), {}
 
 def covariates(batch: dict) -> torch.Tensor:
     "The patient covariates of a batch or bag batch, `(B, 2)`: age and sex (1 = F, 0 = M; NaN where missing), as float32."
     return torch.stack([batch['age'].float(), batch['sex'].float()], 1)
+
+# %% ../nbs/30_methods.ipynb #78b1b588
+_MASKED = -1e4         # logit of a grade its type does not have: probability exp(-1e4) = 0, gradients stay finite
+
+def allowed_grades(classes, grades: dict[str, list[str]]) -> torch.Tensor:
+    "`(T, G)` bool: whether type `classes[t]` has grade `grade_list(grades)[g]` (`Cohort.grades`)."
+    names = grade_list(grades)
+    return torch.tensor([[g in [str(x) for x in grades.get(c, [])] for g in names] for c in classes], dtype=torch.bool)
+
+class HierarchicalPatientHead(PatientHead):
+    """Tumour type and grade of a patient: bag `emb (B,K,D)` + `valid (B,K)` -> the log joint probabilities
+    `log P(type t, grade g)` flattened to `(B, T*G)` (so `softmax(1)` gives the joint `P` and `reshape(B, T, G)` its table)
+    and slice weights `(B, K)`.
+
+    - `kind='hierarchical'`: a type head and one grade head per type (`lascl.models.HierarchicalHead`, the seed's
+      TwoStepClassifier): `P(t, g) = P(t) P(g | t)`; trained with the teacher-forced two-step loss (`two_step_loss`:
+      CE of the type + CE of the true type's grade head, which is the NLL of this joint).
+    - `kind='joint'`: one classifier over the (type, grade) pairs (the flat ablation), trained with the NLL of the pair.
+
+    Grades a type does not have (`allowed (T, G)` False) get probability 0 under either kind. `pooling='vote-mean'`
+    averages the slice logits over valid slices (the seed's rule); any `lascl.mil` pool pools the (standardised) slice
+    features first. A patient without a grade (`grade` -1) contributes its type term only."""
+    def __init__(self, dim: int, allowed, kind: str = 'hierarchical', pooling: str = 'vote-mean', hidden: int = 256,
+                 dropout: float = 0.2, clip: float | None = Z_CLIP):
+        allowed = torch.as_tensor(allowed, dtype=torch.bool)
+        if allowed.ndim != 2 or not allowed.any(1).all():
+            raise ValueError(f"allowed must be (types, grades) with at least one grade per type, got {allowed.int().tolist()}")
+        if kind not in ('hierarchical', 'joint'): raise ValueError(f"kind must be 'hierarchical' or 'joint', got {kind!r}")
+        if pooling.startswith('vote-') and pooling != 'vote-mean':
+            raise ValueError(f"pooling must be 'vote-mean' (mean slice logits) or one of {tuple(POOLS)}, got {pooling!r}")
+        T, G = allowed.shape
+        super().__init__(dim, T * G, 'mean' if pooling == 'vote-mean' else pooling, metadata=False, hidden=hidden, clip=clip)
+        self.pooling, self.kind, self.n_types, self.n_grades = pooling, kind, T, G
+        self.logit_mean = pooling == 'vote-mean'
+        self.register_buffer('allowed', allowed)
+        self.head = (HierarchicalHead(dim, T, G, hidden, dropout) if kind == 'hierarchical'
+                     else ClassifierHead(dim, T * G, hidden or 256, dropout))
+
+    def _scores(self, emb: torch.Tensor, valid: torch.Tensor):
+        "Pooled logits: (type `(B,T)`, masked grade `(B,T,G)`) or masked pair logits `(B,T,G)`; and the slice weights `(B,K)`."
+        z = self.standardise(emb)
+        if self.logit_mean:
+            w = valid.float() / valid.sum(1, keepdim=True).clamp_min(1)
+            pool = lambda o: (o * w.view(*w.shape, *[1] * (o.dim() - 2))).sum(1)       # mean over the valid slices
+            out = self.head(z)
+            out = tuple(map(pool, out)) if isinstance(out, tuple) else pool(out)
+        else:
+            h, w = self.pool(z, valid); out = self.head(h)
+        if self.kind == 'hierarchical':
+            t, g = out
+            return (t, g.masked_fill(~self.allowed, _MASKED)), w
+        return out.view(-1, self.n_types, self.n_grades).masked_fill(~self.allowed, _MASKED), w
+
+    def _log_joint(self, scores) -> torch.Tensor:
+        "`(B, T, G)` log P(t, g)."
+        if self.kind == 'hierarchical':
+            t, g = scores
+            return t.log_softmax(-1)[..., None] + g.log_softmax(-1)
+        return scores.flatten(1).log_softmax(-1).view_as(scores)
+
+    def forward(self, emb: torch.Tensor, valid: torch.Tensor, meta: torch.Tensor | None = None):
+        scores, w = self._scores(emb, valid)
+        return self._log_joint(scores).flatten(1), w
+
+    def loss(self, batch: dict, class_weight: torch.Tensor | None = None) -> torch.Tensor:
+        "Two-step loss (hierarchical) or pair NLL (joint) of a bag batch with `label` (type) and `grade` (-1: unknown); unweighted, as the seed."
+        y = batch['label']; g = batch.get('grade', torch.full_like(y, -1))
+        scores, _ = self._scores(batch['emb'], batch['valid'])
+        if self.kind == 'hierarchical': return two_step_loss(*scores, y, g)
+        lp = self._log_joint(scores)[torch.arange(len(y), device=y.device), y]      # (B, G): log P(true type, g)
+        known = g >= 0
+        nll = torch.where(known, -lp.gather(1, g.clamp_min(0)[:, None])[:, 0], -lp.logsumexp(1))
+        return nll.mean()
+
+def patient_head_for(cfg: MethodConfig, dim: int, classes, grades: dict | None = None, clip: float | None = Z_CLIP) -> PatientHead:
+    "The stage-2 head of a method: a `PatientHead` over the classes, or for `cfg.head.kind` 'hierarchical' / 'joint' a `HierarchicalPatientHead` (needs the cohort's grades)."
+    h = cfg.head
+    if h.kind == 'flat': return PatientHead(dim, len(classes), h.pooling, h.metadata, h.hidden, clip=clip)
+    if not grades:
+        raise ValueError(f"{cfg.name}: a {h.kind!r} head classifies type and grade, and this cohort has no grades "
+                         f"(a manifest with a 'grade' column and the grades per class; e.g. cohort='typegrade')")
+    return HierarchicalPatientHead(dim, allowed_grades(classes, grades), h.kind, h.pooling, h.hidden, h.dropout, clip=clip)
+
+class BagFineTuneTask(nn.Module):
+    """Stage 2 with the backbone trained too (`HeadConfig.finetune`): image bag batches (`lascl.data.collate_bags`:
+    `image (B,K,C,H,W)`, `valid (B,K)`, `label`, `grade`) -> (loss, logs). The stage-1 task's query encoder gives the
+    features of the valid slices (padding is never forwarded); the patient head pools and scores them. Only the query
+    encoder and the head receive gradients (a projection head, key encoder or lesion decoder of stage 1 is left as is)."""
+    def __init__(self, task: EncoderTask, head: PatientHead):
+        super().__init__(); self.task, self.head = task, head
+
+    def bag_features(self, batch: dict) -> torch.Tensor:
+        "`(B, K, D)` features of a bag batch's slices (0 on padding)."
+        x, valid = batch['image'], batch['valid']
+        enc = self.task.query_encoder
+        out = enc(x[valid], seg=False) if isinstance(enc, LesionAwareEncoder) else enc(x[valid])
+        f = _features(out)
+        return f.new_zeros(*valid.shape, f.shape[-1]).masked_scatter(valid[..., None], f)
+
+    def forward(self, batch: dict) -> tuple[torch.Tensor, dict]:
+        loss = self.head.loss({**batch, 'emb': self.bag_features(batch)})
+        return loss, {}
+
 
 # %% ../nbs/30_methods.ipynb #beccfc4d
 def curriculum_schedule(cfg: MethodConfig) -> CurriculumSchedule:

@@ -22,12 +22,13 @@ class LasclMetricWarning(UserWarning):
     "A metric is undefined for the data given (e.g. AUC with one class) and is reported as NaN."
 
 # %% auto #0
-__all__ = ['BINARY_METRICS', 'MULTICLASS_METRICS', 'THRESHOLD_RULES', 'THRESHOLD_SOURCES', 'TIDY_COLUMNS', 'LasclMetricWarning',
-           'check_binary', 'binary_metrics_batch', 'binary_metrics', 'multiclass_metrics', 'auc_score', 'CI',
-           'bootstrap_indices', 'metrics_with_ci', 'bootstrap_ci', 'decide_classes', 'multiclass_metrics_with_ci',
-           'fit_class_offsets', 'DeLongResult', 'delong_components', 'delong_cov', 'delong_test', 'delong_ci',
-           'PairedResult', 'paired_bootstrap_test', 'threshold_candidates', 'choose_threshold', 'Threshold',
-           'apply_threshold', 'tidy_metrics', 'summarise_folds']
+__all__ = ['BINARY_METRICS', 'MULTICLASS_METRICS', 'HIERARCHICAL_METRICS', 'THRESHOLD_RULES', 'THRESHOLD_SOURCES', 'TIDY_COLUMNS',
+           'LasclMetricWarning', 'check_binary', 'binary_metrics_batch', 'binary_metrics', 'multiclass_metrics',
+           'auc_score', 'CI', 'bootstrap_indices', 'metrics_with_ci', 'bootstrap_ci', 'decide_classes',
+           'multiclass_metrics_with_ci', 'fit_class_offsets', 'hierarchical_predictions', 'conditional_grade_proba',
+           'hierarchical_metrics_with_ci', 'hierarchical_confusion', 'DeLongResult', 'delong_components', 'delong_cov',
+           'delong_test', 'delong_ci', 'PairedResult', 'paired_bootstrap_test', 'threshold_candidates',
+           'choose_threshold', 'Threshold', 'apply_threshold', 'tidy_metrics', 'summarise_folds']
 
 # %% ../nbs/20_metrics.ipynb #3ba6485d
 def check_binary(y_true, y_prob) -> tuple[np.ndarray, np.ndarray]:
@@ -243,9 +244,12 @@ def decide_classes(P: np.ndarray, offsets: np.ndarray | None = None) -> np.ndarr
     P = np.asarray(P, float)
     return P.argmax(-1) if offsets is None else (np.log(np.clip(P, 1e-12, None)) + np.asarray(offsets, float)).argmax(-1)
 
-def _multiclass_batch(y: np.ndarray, P: np.ndarray, names: Sequence[str], offsets: np.ndarray | None = None) -> dict[str, np.ndarray]:
-    "K-class metrics for each row of `y (R, N)` and `P (R, N, K)` (decision: `decide_classes`): a dict of `(R,)` arrays."
+def _multiclass_batch(y: np.ndarray, P: np.ndarray, names: Sequence[str], offsets: np.ndarray | None = None,
+                      average_over: Sequence[int] | None = None) -> dict[str, np.ndarray]:
+    """K-class metrics for each row of `y (R, N)` and `P (R, N, K)` (decision: `decide_classes`): a dict of `(R,)` arrays.
+    The macro averages (`balanced_accuracy`, `macro_f1`, `macro_auc`) run over the class codes `average_over` (None: all K)."""
     R, N, K = P.shape
+    cls = slice(None) if average_over is None else np.asarray(average_over, np.int64)
     pred = decide_classes(P, offsets)
     onehot = y[..., None] == np.arange(K)                                    # (R, N, K)
     conf = np.stack([np.stack([((y == a) & (pred == b)).sum(1) for b in range(K)], 1) for a in range(K)], 1)   # (R, K, K)
@@ -254,11 +258,11 @@ def _multiclass_batch(y: np.ndarray, P: np.ndarray, names: Sequence[str], offset
     with np.errstate(divide='ignore', invalid='ignore'):
         recall = tp / n_true
         f1 = np.where(n_true + n_pred > 0, 2 * tp / np.maximum(n_true + n_pred, 1), 0.0)
-        out = dict(accuracy=tp.sum(1) / N, balanced_accuracy=recall.mean(1), macro_f1=f1.mean(1),
+        out = dict(accuracy=tp.sum(1) / N, balanced_accuracy=recall[:, cls].mean(1), macro_f1=f1[:, cls].mean(1),
                    brier=((P - onehot) ** 2).sum(-1).mean(1))
         auc = np.stack([_rank_auc(onehot[..., k].astype(np.int64), P[..., k]) for k in range(K)], 1)
         ap = np.stack([_average_precision(onehot[..., k].astype(np.int64), P[..., k]) for k in range(K)], 1)
-    out['macro_auc'] = auc.mean(1)
+    out['macro_auc'] = auc[:, cls].mean(1)
     for k, name in enumerate(names):
         out[f'roc_auc_{name}'], out[f'average_precision_{name}'] = auc[:, k], ap[:, k]
     return {k: np.asarray(v, float) for k, v in out.items()}
@@ -310,6 +314,112 @@ def fit_class_offsets(y_val, proba_val, grid=np.round(np.arange(-2.0, 2.01, 0.1)
             b = cands[int(np.argmax([score(c) for c in cands]))]
     return b
 
+
+# %% ../nbs/20_metrics.ipynb #fe0e38a1
+HIERARCHICAL_METRICS = (tuple(f'{level}_{m}' for level in ('type', 'grade') for m in MULTICLASS_METRICS)
+                        + ('conditional_grade_accuracy', 'joint_accuracy'))
+
+def _check_codes(v: np.ndarray, name: str, n: int, lo: int, hi: int, where: str, what: str) -> np.ndarray:
+    "Label codes `(n,)` in `lo..hi-1`, else a `LasclDataError` naming `name` and its first bad row."
+    if v.shape != (n,): raise LasclDataError(f"{where}: {name} must have shape ({n},) (one row per patient, like joint), got {v.shape}")
+    bad = ~np.isin(v, np.arange(lo, hi))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise LasclDataError(f"{where}: {name}[{i}] = {v[i].tolist()!r}; expected {what}")
+    return v.astype(np.int64)
+
+def _check_joint(joint, where: str) -> np.ndarray:
+    "`joint (N, T, G)`: finite, >= 0, each patient's T*G entries summing to 1 (tol 1e-4)."
+    J = np.asarray(joint, dtype=float)
+    if J.ndim != 3 or 0 in J.shape:
+        raise LasclDataError(f"{where}: expected joint (N, T, G) with N, T, G > 0 (P(type, grade) per patient), got shape {J.shape}")
+    flat = J.reshape(len(J), -1)
+    bad = ~np.isfinite(flat).all(1) | (flat < 0).any(1) | (np.abs(flat.sum(1) - 1) > 1e-4)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise LasclDataError(f"{where}: joint[{i}] = {J[i].tolist()} (sum {flat[i].sum():.6g}); expected finite, non-negative "
+                             f"P(type, grade) whose T*G entries sum to 1")
+    return J
+
+def _check_hierarchical(y_type, y_grade, joint, where: str, types=None, grades=None):
+    "Validated `y_type (N,)`, `y_grade (N,)` (-1: unknown) and `joint (N, T, G)`; names, when given, must match T and G."
+    J = _check_joint(joint, where); N, T, G = J.shape
+    for arg, names, n in (('types', types, T), ('grades', grades, G)):
+        if names is None: continue
+        names = [str(x) for x in names]
+        if len(names) != n: raise LasclDataError(f"{where}: {len(names)} {arg} names for joint {J.shape}; expected {n}")
+        if len(set(names)) != n: raise LasclDataError(f"{where}: {arg} names {names} repeat; expected {n} distinct names")
+    yt = _check_codes(np.asarray(y_type), 'y_type', N, 0, T, where, f"a type code in 0..{T - 1}")
+    yg = _check_codes(np.asarray(y_grade), 'y_grade', N, -1, G, where, f"a grade code in 0..{G - 1}, or -1 (grade unknown)")
+    return yt, yg, J
+
+def _predictions(J: np.ndarray) -> dict[str, np.ndarray]:
+    P_type, P_grade = J.sum(2), J.sum(1)
+    return dict(P_type=P_type, P_grade=P_grade, type_pred=decide_classes(P_type), grade_pred=decide_classes(P_grade))
+
+def hierarchical_predictions(joint) -> dict[str, np.ndarray]:
+    """Type and end-to-end grade of each patient from `joint (N, T, G)` = P(type t, grade g): `P_type (N, T)` (sum over
+    grades), `P_grade (N, G)` (sum over types: the mixture `sum_t P(t) P(g | t)`, the end-to-end grade), and their arg-maxes
+    `type_pred (N,)`, `grade_pred (N,)` (`decide_classes`; ties go to the lower code)."""
+    return _predictions(_check_joint(joint, 'hierarchical_predictions'))
+
+def _conditional(J: np.ndarray, yt: np.ndarray) -> np.ndarray:
+    rows = J[np.arange(len(J)), yt]                                          # (N, G): P(y_type, g)
+    pt = rows.sum(1, keepdims=True)                                          # P(y_type)
+    return np.where(pt > 0, rows / np.where(pt > 0, pt, 1.0), 1.0 / J.shape[2])
+
+def conditional_grade_proba(joint, y_type) -> np.ndarray:
+    """`(N, G)` grade probabilities given the TRUE type, `joint[n, y_type[n]] / P_type[n, y_type[n]]`; a patient whose true
+    type has probability 0 gets the uniform `1/G` (its arg-max is then grade 0)."""
+    J = _check_joint(joint, 'conditional_grade_proba'); N, T, _ = J.shape
+    return _conditional(J, _check_codes(np.asarray(y_type), 'y_type', N, 0, T, 'conditional_grade_proba', f"a type code in 0..{T - 1}"))
+
+def hierarchical_metrics_with_ci(y_type, y_grade, joint, types: Sequence[str], grades: Sequence[str], n_boot: int = 1000,
+                                 alpha: float = 0.05, seed: int = 0, stratified: bool = True) -> dict[str, CI]:
+    """Metrics of a hierarchical tumour-type / grade classifier with patient-bootstrap percentile CIs, `{name: CI}`:
+    `HIERARCHICAL_METRICS` plus per class `type_roc_auc_<type>`, `type_average_precision_<type>`, `grade_roc_auc_<grade>`,
+    `grade_average_precision_<grade>`. `y_type (N,)` codes 0..T-1, `y_grade (N,)` codes 0..G-1 or -1 (unknown),
+    `joint (N, T, G)` = P(type, grade) per patient, `types`/`grades` names (T and G of them). Type metrics use every
+    patient, grade metrics (`grade_*` on the end-to-end grade, `conditional_grade_accuracy`, `joint_accuracy`) the graded
+    ones; macro averages run over the classes present. Stratified resamples keep the count of each (type, grade) pair."""
+    where = 'hierarchical_metrics_with_ci'
+    yt, yg, J = _check_hierarchical(y_type, y_grade, joint, where, types, grades)
+    if not 0 < alpha < 1: raise LasclDataError(f"bootstrap: alpha must be in (0, 1), got {alpha}")
+    N, T, G = J.shape
+    graded = yg >= 0
+    if not graded.any():
+        raise LasclDataError(f"{where}: no patient has a known grade (y_grade is -1 for all {N}); the grade metrics need at least one")
+    tnames, gnames = [str(t) for t in types], [str(g) for g in grades]
+    pr = _predictions(J)
+    cond_ok = decide_classes(_conditional(J, yt)) == yg                   # (N,) conditional grade right (False when unknown)
+    joint_ok = (pr['type_pred'] == yt) & (pr['grade_pred'] == yg)          # (N,) type and end-to-end grade right
+    t_present, g_present = np.unique(yt), np.unique(yg[graded])
+
+    def batch(idx: np.ndarray) -> dict[str, np.ndarray]:
+        "All metrics of each resample `idx (R, N)`; the grade metrics of a row use its graded patients."
+        out = {f'type_{k}': v for k, v in _multiclass_batch(yt[idx], pr['P_type'][idx], tnames, average_over=t_present).items()}
+        g = graded[idx]; n_g = g.sum(1)
+        for c in np.unique(n_g[n_g > 0]):                                 # rows with the same number of graded patients
+            rows = np.flatnonzero(n_g == c); sub = idx[rows][g[rows]].reshape(len(rows), c)
+            m = {f'grade_{k}': v for k, v in _multiclass_batch(yg[sub], pr['P_grade'][sub], gnames, average_over=g_present).items()}
+            m.update(conditional_grade_accuracy=cond_ok[sub].mean(1), joint_accuracy=joint_ok[sub].mean(1))
+            for k, v in m.items(): out.setdefault(k, np.full(len(idx), np.nan))[rows] = v
+        return out
+
+    point = {k: float(v[0]) for k, v in batch(np.arange(N)[None]).items()}
+    idx = bootstrap_indices(yt * (G + 1) + yg + 1, n_boot, seed, stratified)       # strata: (type, grade or unknown)
+    parts = [batch(idx[s]) for s in _chunks(n_boot, N * (T + G))]
+    stats = {k: np.concatenate([q.get(k, np.full(len(q['type_accuracy']), np.nan)) for q in parts]) for k in point}
+    order = list(HIERARCHICAL_METRICS) + [k for k in point if k not in HIERARCHICAL_METRICS]
+    return {k: CI(point[k], *_percentile_ci(stats[k], alpha, k)) for k in order}
+
+def hierarchical_confusion(y_type, y_grade, joint) -> dict[str, np.ndarray]:
+    """Confusion matrices (rows true, columns predicted) `type (T, T)` over every patient and `grade (G, G)` of the
+    end-to-end grade over the graded patients (`y_grade >= 0`)."""
+    yt, yg, J = _check_hierarchical(y_type, y_grade, joint, 'hierarchical_confusion')
+    N, T, G = J.shape; pr = _predictions(J); g = yg >= 0
+    return dict(type=np.bincount(yt * T + pr['type_pred'], minlength=T * T).reshape(T, T),
+                grade=np.bincount(yg[g] * G + pr['grade_pred'][g], minlength=G * G).reshape(G, G))
 
 # %% ../nbs/20_metrics.ipynb #014d945b
 class DeLongResult(NamedTuple):

@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from .core import LasclDataError
-from .metrics import CI, metrics_with_ci, multiclass_metrics_with_ci, delong_test, paired_bootstrap_test, tidy_metrics, summarise_folds
+from .metrics import CI, metrics_with_ci, multiclass_metrics_with_ci, delong_test, paired_bootstrap_test, tidy_metrics, summarise_folds, hierarchical_metrics_with_ci
 from . import plots
 from .plots import (style_rc, plot_roc_folds, plot_pr_folds, plot_confusion, embed_2d,
                          plot_embedding, plot_overlay, plot_slice_attention, plot_calibration, plot_history)
@@ -22,12 +22,14 @@ from .plots import (style_rc, plot_roc_folds, plot_pr_folds, plot_confusion, emb
 # %% auto #0
 __all__ = ['MAIN_METHODS', 'ABLATION_METHODS', 'REFERENCE_METHOD', 'REQUIRED_FILES', 'PREDICTION_COLUMNS', 'PROBA_SUM_TOL',
            'EMBEDDING_KEYS', 'THRESHOLD_METRICS', 'TABLE_METRICS', 'METRIC_LABELS', 'DEFAULT_CLASSES', 'FOLDS_COL',
-           'POOLED_COL', 'CLASS_TABLE_METRICS', 'order_methods', 'proba_columns', 'load_predictions', 'load_run',
-           'Results', 'load_results', 'pooled_metrics', 'format_ci', 'main_table', 'holm', 'delong_table',
-           'ablation_table', 'per_fold_table', 'class_table', 'paired_table', 'write_table', 'figure_roc', 'figure_pr',
-           'figure_roc_ovr', 'figure_pr_ovr', 'figure_confusion', 'figure_calibration', 'figure_history',
-           'figure_embeddings', 'dice_score', 'figure_segmentation', 'figure_attention', 'figure_augmentations',
-           'git_commit', 'machine_info', 'write_figures_readme']
+           'POOLED_COL', 'CLASS_TABLE_METRICS', 'TYPEGRADE_REFERENCE', 'TYPEGRADE_TABLE_METRICS', 'TYPEGRADE_LABELS',
+           'order_methods', 'proba_columns', 'load_predictions', 'load_run', 'Results', 'load_results',
+           'pooled_metrics', 'format_ci', 'main_table', 'holm', 'delong_table', 'ablation_table', 'per_fold_table',
+           'class_table', 'paired_table', 'write_table', 'figure_roc', 'figure_pr', 'figure_roc_ovr', 'figure_pr_ovr',
+           'figure_confusion', 'figure_calibration', 'figure_history', 'figure_embeddings', 'dice_score',
+           'figure_segmentation', 'figure_attention', 'figure_augmentations', 'run_grades', 'typegrade_arrays',
+           'typegrade_methods', 'typegrade_table', 'figure_typegrade_curves', 'git_commit', 'machine_info',
+           'write_figures_readme']
 
 # %% ../nbs/33_report.ipynb #11d07ea8
 MAIN_METHODS = ('supervised', 'simclr', 'supcon', 'moco', 'lascl', 'lascl-plc')
@@ -157,7 +159,7 @@ def load_run(run_dir: str | Path) -> tuple[dict, dict, pd.DataFrame]:
     if classes is not None and not (isinstance(classes, list) and len(classes) >= 2 and all(isinstance(c, str) for c in classes)):
         raise LasclDataError(f'{mpath}: classes={classes!r}; expected a list of at least 2 class names')
     group = metrics.get('group', 'ablation' if method in ABLATION_METHODS else 'main')
-    if group not in ('main', 'ablation', 'ct'): raise LasclDataError(f"{mpath}: group={group!r}; expected 'main', 'ablation' or 'ct'")
+    if group not in ('main', 'ablation', 'ct', 'typegrade'): raise LasclDataError(f"{mpath}: group={group!r}; expected 'main', 'ablation', 'ct' or 'typegrade'")
     metrics = {**metrics, 'group': group, 'method': method, 'fold': fold}
     return params, metrics, load_predictions(run_dir / 'predictions.csv', fold, classes)
 
@@ -747,6 +749,87 @@ def figure_augmentations(images: np.ndarray, views: np.ndarray, masks: np.ndarra
                          title=f'view {j + 1}' if i == 0 else None)
     if title: fig.suptitle(title)
     return fig
+
+# %% ../nbs/33_report.ipynb #be59ad27
+TYPEGRADE_REFERENCE = 'simclr-hmil'     # the type/grade seed: the reference of its table and figures
+TYPEGRADE_TABLE_METRICS = ('type_accuracy', 'grade_accuracy', 'conditional_grade_accuracy', 'joint_accuracy',
+                           'type_macro_f1', 'grade_macro_f1', 'type_macro_auc', 'grade_macro_auc')
+TYPEGRADE_LABELS = {'type_accuracy': 'Type acc.', 'grade_accuracy': 'Grade acc. (end-to-end)',
+                    'conditional_grade_accuracy': 'Grade acc. (true type)', 'joint_accuracy': 'Joint acc. (strict)',
+                    'type_macro_f1': 'Type macro F1', 'grade_macro_f1': 'Grade macro F1', 'type_macro_auc': 'Type macro AUC',
+                    'grade_macro_auc': 'Grade macro AUC'}
+
+def run_grades(results: Results) -> list[str]:
+    "The grade names of a type/grade results tree (`metrics.json` `grades`, the same in every run); an error for a tree without grades."
+    found = {}
+    for r in results.runs.itertuples():
+        g = _read_json(Path(r.path) / 'metrics.json').get('grades')
+        if g: found.setdefault(tuple(g), r.path)
+    if not found: raise LasclDataError(f"{results.root}: no run has grades (metrics.json 'grades'): not a type/grade task (e.g. cohort='typegrade', method simclr-hmil)")
+    if len(found) > 1: raise LasclDataError(f"{results.root}: runs disagree on the grades: {list(found)}")
+    return list(next(iter(found)))
+
+def typegrade_arrays(p: pd.DataFrame, classes: Sequence[str], grades: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    "`y_type (N,)`, `y_grade (N,)` and the joint `P(type, grade) (N, T, G)` of prediction rows (columns `label`, `grade`, `pj_<type>_g<grade>`)."
+    cols = [f'pj_{t}_g{g}' for t in classes for g in grades]
+    missing = [c for c in ['label', 'grade'] + cols if c not in p]
+    if missing: raise LasclDataError(f"type/grade predictions lack column(s) {missing[:4]}{' ...' if len(missing) > 4 else ''} (written by a type/grade run)")
+    return p['label'].to_numpy(int), p['grade'].to_numpy(int), p[cols].to_numpy(float).reshape(len(p), len(classes), len(grades))
+
+def typegrade_methods(results: Results) -> list[str]:
+    "The methods of the tree that predict grades, in registry order (the reference first)."
+    cols = [c for c in results.predictions if str(c).startswith('pj_')]
+    have = [m for m in results.methods if cols and results.predictions.loc[results.predictions.method == m, cols].notna().all(axis=None)]
+    order = [m for m in _typegrade_order() if m in have]
+    return order + sorted(set(have) - set(order))
+
+def _typegrade_order() -> tuple[str, ...]:
+    from lascl.methods import TYPEGRADE_METHODS
+    return TYPEGRADE_METHODS
+
+def typegrade_table(results: Results, methods: Sequence[str] | None = None, metrics: Sequence[str] = TYPEGRADE_TABLE_METRICS,
+                    n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
+    """Tumour type and grade, one row per method: mean ± sd over folds of `metrics` (`lascl.metrics.hierarchical_metrics_with_ci`
+    definitions) and, on the test patients of all folds pooled, the end-to-end grade and strict joint accuracy with
+    patient-bootstrap 95% CIs."""
+    grades, methods = run_grades(results), list(methods) if methods is not None else typegrade_methods(results)
+    if not methods: raise LasclDataError(f"typegrade_table: no type/grade runs under {results.root}")
+    tidy = results.metrics[results.metrics.method.isin(methods)]
+    missing = [k for k in metrics if k not in set(tidy.metric)]
+    if missing: raise LasclDataError(f"typegrade_table: the runs under {results.root} have no metric(s) {missing}")
+    s = summarise_folds(tidy[['method', 'fold', 'metric', 'value', 'lo', 'hi']])
+    table = s[s.metric.isin(metrics)].pivot(index='method', columns='metric', values='mean ± sd')[list(metrics)]
+    table.columns = [TYPEGRADE_LABELS.get(c, c) for c in table.columns]
+    pooled = {}
+    for m in methods:
+        ci = hierarchical_metrics_with_ci(*typegrade_arrays(results.pooled(m), results.classes, grades), results.classes, grades,
+                                          n_boot=n_boot, seed=seed)
+        pooled[m] = {'grade acc. pooled (95% CI)': format_ci(*ci['grade_accuracy']), 'joint acc. pooled (95% CI)': format_ci(*ci['joint_accuracy'])}
+    table = pd.concat([pd.DataFrame(pooled).T, table], axis=1)
+    table.insert(0, 'folds', s[s.metric == metrics[0]].set_index('method')['n_folds'])
+    table = table.loc[methods]
+    table.attrs['caption'] = (f'Tumour type and grade ({results.cohort}; types {", ".join(results.classes)}; grades {", ".join(grades)}). '
+                              f'End-to-end grade: arg-max of sum_t P(t) P(grade | t); true-type grade: arg-max of the true type\'s '
+                              f'grade head; strict joint: type and end-to-end grade both right. Per metric, mean ± sd over folds; '
+                              f'pooled: the test patients of all folds, stratified patient-bootstrap 95% CI ({n_boot} resamples).')
+    return table
+
+def figure_typegrade_curves(results: Results, method: str = TYPEGRADE_REFERENCE, kind: str = 'roc') -> Figure:
+    "One-vs-rest ROC (`kind='roc'`) or precision-recall (`'pr'`) curves of the tumour type and of the end-to-end grade, pooled test patients of `method`."
+    grades = run_grades(results)
+    y, g, J = typegrade_arrays(results.pooled(results.check_method(method)), results.classes, grades)
+    fn = plot_roc_folds if kind == 'roc' else plot_pr_folds
+    fig, axs = _grid(2, 2, (4.4, 4.4))
+    for ax, (what, names, yy, P) in zip(axs, [('type', results.classes, y, J.sum(2)), ('grade (end-to-end)', grades, g[g >= 0], J[g >= 0].sum(1))]):
+        drawn = [k for k in range(len(names)) if 0 < (yy == k).sum() < len(yy)]
+        if not drawn: raise LasclDataError(f'figure_typegrade_curves: {method!r}: one {what} only among the test patients')
+        curves = pd.concat([pd.DataFrame(dict(cls=str(names[k]) if what == 'type' else f'grade {names[k]}', fold='pooled',
+                                              y_true=(yy == k).astype(int), y_prob=P[:, k])) for k in drawn], ignore_index=True)
+        fn(curves, 'cls', 'fold', ax=ax, title=f'{method}: {what}')
+        ax.legend(loc='lower right' if kind == 'roc' else 'lower left', fontsize='x-small')
+    fig.suptitle(f"{'ROC' if kind == 'roc' else 'Precision-recall'}, one vs rest ({results.cohort}, test patients of all folds pooled)")
+    return fig
+
 
 # %% ../nbs/33_report.ipynb #6a8948bb
 def git_commit(path: str | Path | None = None) -> str:
