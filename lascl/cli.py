@@ -305,7 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--smoke', action='store_true', help='the CI grid settings (tiny cohort and runs): --config smoke=true')
     p.add_argument('-n', '--dry-run', action='store_true', help='show what would run, run nothing')
 
-    sub.add_parser('methods', help='list the registered methods', description='List the registered methods (lascl.methods.ALL_METHODS): the HB main group and ablations, and the CT method, with what each one is.')
+    sub.add_parser('methods', help='list the registered methods', description='List the registered methods (lascl.methods.ALL_METHODS): the HB main group and ablations, the CT method and the type/grade methods (cohort=typegrade), with what each one is.')
     return parser
 
 # %% ../nbs/32_cli.ipynb #fba89c53

@@ -21,9 +21,10 @@ from pydicom.valuerep import DS
 from .core import Volume, Cohort, LasclDataError
 
 # %% auto #0
-__all__ = ['PRIVATE_META_KEYS', 'LPS_TO_RAS', 'FIGSHARE_CLASSES', 'read_nifti', 'write_nifti', 'list_dicom_series',
-           'read_dicom_series', 'canonical_array', 'write_dicom_series', 'read_volume', 'read_mask', 'load_manifest',
-           'write_manifest', 'pid_base', 'figshare_patients', 'read_figshare']
+__all__ = ['PRIVATE_META_KEYS', 'LPS_TO_RAS', 'SLICE_IMAGE_EXTS', 'FIGSHARE_CLASSES', 'read_nifti', 'write_nifti',
+           'list_dicom_series', 'read_dicom_series', 'canonical_array', 'write_dicom_series', 'read_volume',
+           'read_mask', 'load_manifest', 'write_manifest', 'slice_files', 'read_slice_folder', 'read_slice_folders',
+           'pid_base', 'figshare_patients', 'read_figshare']
 
 # %% ../nbs/01_io.ipynb #32a818e2
 PRIVATE_META_KEYS = ('series_uid',)  # `Volume.meta` keys that identify a scan: never write them to outputs
@@ -667,6 +668,76 @@ def write_manifest(table: pd.DataFrame | Cohort, csv_path: str | Path, classes: 
     side = {'name': name or csv_path.stem, 'classes': classes, **({'grades': grades} if grades else {})}
     _sidecar(csv_path).write_text(json.dumps(side, indent=1) + '\n')
     return csv_path
+
+# %% ../nbs/01_io.ipynb #21aed9d1
+SLICE_IMAGE_EXTS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff')
+_GRADE_FOLDER = re.compile(r'^(?P<cls>.+?)-g(?P<grade>[0-9A-Za-z]+)$')
+_NUM = re.compile(r'(\d+)')
+
+def _natural_key(p: Path) -> tuple:
+    "Numeric parts compared as numbers: '2.png' < '10.png' (the seed sorted slices numerically)."
+    return tuple(int(t) if t.isdigit() else t for t in _NUM.split(p.stem))
+
+def slice_files(folder: str | Path) -> list[Path]:
+    "The slice images of one patient folder (`SLICE_IMAGE_EXTS`, any case), in natural order of their names."
+    folder = Path(folder)
+    return sorted((f for f in folder.iterdir() if f.is_file() and f.suffix.lower() in SLICE_IMAGE_EXTS), key=_natural_key)
+
+def read_slice_folder(folder: str | Path, modality: str = 'MR') -> Volume:
+    """One patient's slice images (`slice_files`) stacked into a `Volume` `(n_slices, H, W)` float32 of the stored grey
+    values (colour images converted to grey by luminance). Image files carry no geometry: the spacing is set to 1 and
+    `meta['spacing_known']` is False, so a caller that needs millimetres knows it has none."""
+    from PIL import Image
+    folder = Path(folder); files = slice_files(folder)
+    if not files: raise LasclDataError(f"{folder}: no slice images ({', '.join(SLICE_IMAGE_EXTS)})")
+    planes = []
+    for f in files:
+        try:
+            with Image.open(f) as im: a = np.asarray(im.convert('L') if im.mode not in ('L', 'I;16', 'I', 'F') else im, dtype=np.float32)
+        except Exception as e: raise LasclDataError(f"{f}: not a readable image ({type(e).__name__}: {e})") from e
+        if planes and a.shape != planes[0].shape:
+            raise LasclDataError(f"{f}: {a.shape[1]}x{a.shape[0]} pixels, but {files[0].name} of the same patient is "
+                                 f"{planes[0].shape[1]}x{planes[0].shape[0]}; the slices of a patient must have one size")
+        planes.append(a)
+    return Volume(np.stack(planes), (1.0, 1.0, 1.0), modality=modality, source=str(folder),
+                  meta=dict(spacing_known=False, slice_files=[f.name for f in files]))
+
+def read_slice_folders(root: str | Path, classes: Sequence[str] | None = None, name: str | None = None,
+                       modality: str = 'MR') -> Cohort:
+    """A cohort in the seed's folder layout `root/<class>-g<grade>/<patient>/<slice images>` (or `root/<class>/<patient>/...`
+    without grades): one row per patient folder, `label` from the class (codes in `classes` order, default sorted), `grade`
+    from the folder name, `n_slices`, and `Cohort.grades` (the grades found per class). Patients are read lazily
+    (`read_slice_folder`); the images have no lesion mask. A patient folder that appears under two class folders, a folder
+    without slice images, or a class outside `classes` is an error naming the folder."""
+    root = Path(root)
+    if not root.is_dir(): raise LasclDataError(f"{root}: not a folder (expected <class>-g<grade>/<patient>/<slice images>)")
+    rows, seen = [], {}
+    for group in sorted(d for d in root.iterdir() if d.is_dir()):
+        m = _GRADE_FOLDER.match(group.name)
+        cls, grade = (m['cls'], m['grade']) if m else (group.name, None)
+        for patient in sorted(d for d in group.iterdir() if d.is_dir()):
+            if patient.name in seen:
+                raise LasclDataError(f"{patient}: patient {patient.name!r} is also under {seen[patient.name]}; a patient has one class and grade")
+            seen[patient.name] = group.name
+            n = len(slice_files(patient))
+            if n == 0: raise LasclDataError(f"{patient}: no slice images ({', '.join(SLICE_IMAGE_EXTS)})")
+            rows.append(dict(patient_id=patient.name, cls=cls, grade=grade, image=str(patient.resolve()), n_slices=n, modality=modality))
+    if not rows: raise LasclDataError(f"{root}: no patient folders (expected <class>-g<grade>/<patient>/<slice images>)")
+    t = pd.DataFrame(rows)
+    found = sorted(t['cls'].unique())
+    classes = list(classes) if classes is not None else found
+    unknown = sorted(set(found) - set(classes))
+    if unknown: raise LasclDataError(f"{root}: class folder(s) for {unknown}, which are not among classes {classes}")
+    t.insert(1, 'label', t.pop('cls').map({c: k for k, c in enumerate(classes)}).astype(int))
+    t['mask'], t['age'], t['sex'] = None, np.nan, pd.NA
+    graded = t['grade'].notna()
+    grades = None
+    if graded.any():
+        grades = {c: sorted({str(g) for g in t.loc[graded & (t.label == k), 'grade']}, key=_natural_key_str) for k, c in enumerate(classes)}
+    return Cohort(name or root.name, t, classes, root, lambda row: (read_slice_folder(row['image'], row['modality']), None), grades=grades)
+
+def _natural_key_str(s: str) -> tuple: return tuple(int(t) if t.isdigit() else t for t in _NUM.split(s))
+
 
 # %% ../nbs/01_io.ipynb #c8e62357
 FIGSHARE_CLASSES = ['meningioma', 'glioma', 'pituitary']  # label code = MATLAB label - 1
