@@ -579,7 +579,7 @@ class Run:
         """The patient ids the results carry, one per store patient: pseudonyms (`lascl.core.pseudonymise`, salt
         `$LASCL_ID_SALT`) unless `params.raw_ids`. The map back is written apart, to `<out_dir>/_private/<key>_ids.csv`."""
         if getattr(self, '_ids', None) is None:
-            raw = self.prepare().store.patients['patient_id'].astype(str).to_numpy()
+            raw = np.asarray(self.prepare().store.patients['patient_id'].astype(str), dtype=str)   # (pandas 3: str, not object)
             self._ids = raw if self.params.raw_ids else np.array([pseudonymise(i, id_salt()) for i in raw])
         return self._ids
 
