@@ -674,14 +674,14 @@ SLICE_IMAGE_EXTS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff')
 _GRADE_FOLDER = re.compile(r'^(?P<cls>.+?)-g(?P<grade>[0-9A-Za-z]+)$')
 _NUM = re.compile(r'(\d+)')
 
-def _natural_key(p: Path) -> tuple:
-    "Numeric parts compared as numbers: '2.png' < '10.png' (the seed sorted slices numerically)."
-    return tuple(int(t) if t.isdigit() else t for t in _NUM.split(p.stem))
+def _natural_key(s: str) -> tuple:
+    "Numeric parts compared as numbers: '2' < '10' (the seed sorted slices numerically)."
+    return tuple(int(t) if t.isdigit() else t for t in _NUM.split(s))
 
 def slice_files(folder: str | Path) -> list[Path]:
     "The slice images of one patient folder (`SLICE_IMAGE_EXTS`, any case), in natural order of their names."
     folder = Path(folder)
-    return sorted((f for f in folder.iterdir() if f.is_file() and f.suffix.lower() in SLICE_IMAGE_EXTS), key=_natural_key)
+    return sorted((f for f in folder.iterdir() if f.is_file() and f.suffix.lower() in SLICE_IMAGE_EXTS), key=lambda f: _natural_key(f.stem))
 
 def read_slice_folder(folder: str | Path, modality: str = 'MR') -> Volume:
     """One patient's slice images (`slice_files`) stacked into a `Volume` `(n_slices, H, W)` float32 of the stored grey
@@ -733,10 +733,8 @@ def read_slice_folders(root: str | Path, classes: Sequence[str] | None = None, n
     graded = t['grade'].notna()
     grades = None
     if graded.any():
-        grades = {c: sorted({str(g) for g in t.loc[graded & (t.label == k), 'grade']}, key=_natural_key_str) for k, c in enumerate(classes)}
+        grades = {c: sorted({str(g) for g in t.loc[graded & (t.label == k), 'grade']}, key=_natural_key) for k, c in enumerate(classes)}
     return Cohort(name or root.name, t, classes, root, lambda row: (read_slice_folder(row['image'], row['modality']), None), grades=grades)
-
-def _natural_key_str(s: str) -> tuple: return tuple(int(t) if t.isdigit() else t for t in _NUM.split(s))
 
 
 # %% ../nbs/01_io.ipynb #c8e62357

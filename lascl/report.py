@@ -780,12 +780,8 @@ def typegrade_methods(results: Results) -> list[str]:
     "The methods of the tree that predict grades, in registry order (the reference first)."
     cols = [c for c in results.predictions if str(c).startswith('pj_')]
     have = [m for m in results.methods if cols and results.predictions.loc[results.predictions.method == m, cols].notna().all(axis=None)]
-    order = [m for m in _typegrade_order() if m in have]
-    return order + sorted(set(have) - set(order))
-
-def _typegrade_order() -> tuple[str, ...]:
-    from lascl.methods import TYPEGRADE_METHODS
-    return TYPEGRADE_METHODS
+    from lascl.methods import TYPEGRADE_METHODS           # (lazily: the report itself needs no torch)
+    return [m for m in TYPEGRADE_METHODS if m in have] + sorted(set(have) - set(TYPEGRADE_METHODS))
 
 def typegrade_table(results: Results, methods: Sequence[str] | None = None, metrics: Sequence[str] = TYPEGRADE_TABLE_METRICS,
                     n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
