@@ -194,7 +194,8 @@ def preprocess_inputs(cohort, model: TrainedModel, progress: bool = True):
     from tqdm.auto import tqdm
     from lascl.experiment import preprocess_config
     from lascl.preprocess import SliceStore, preprocess_patient, read_channel
-    cfg = preprocess_config(cohort, model.cfg)
+    whole = ((model.inputs or {}).get('preprocess') or {}).get('crop') == 'whole'      # the model's input: whole slices or crops
+    cfg = preprocess_config(cohort, model.cfg, crop='whole' if whole else 'auto')
     trained = (model.inputs or {}).get('modality')
     def check_modality(found: str, where: str):
         if trained and found and found != trained:

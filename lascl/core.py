@@ -13,9 +13,9 @@ import pandas as pd
 import torch
 
 # %% auto #0
-__all__ = ['COHORT_COLUMNS', 'LasclDataError', 'Volume', 'spacing_affine', 'rescale_affine', 'grade_list', 'grade_codes',
-           'Cohort', 'seed_everything', 'get_device', 'to_numpy', 'id_salt', 'pseudonymise', 'find_repo_root',
-           'default_data_dir']
+__all__ = ['COHORT_COLUMNS', 'LAYOUTS', 'LasclDataError', 'Volume', 'spacing_affine', 'rescale_affine', 'grade_list',
+           'grade_codes', 'Cohort', 'seed_everything', 'get_device', 'to_numpy', 'id_salt', 'pseudonymise',
+           'find_repo_root', 'default_data_dir']
 
 # %% ../nbs/00_core.ipynb #9c1a840a
 class LasclDataError(ValueError):
@@ -72,6 +72,7 @@ def rescale_affine(affine: np.ndarray, old_spacing, new_spacing) -> np.ndarray:
 
 # %% ../nbs/00_core.ipynb #5508208a
 COHORT_COLUMNS = ('patient_id', 'label', 'image')
+LAYOUTS = ('volume', 'slices')   # Cohort.layout: a patient is a 3-D scan, or a collection of independent 2-D slices
 
 def _blank(v) -> bool: return v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA or str(v).strip() == ''
 
@@ -89,15 +90,20 @@ class Cohort:
     """A patient table (`table`, one row per patient) with class names and a lazy `(image, mask)` reader. Labels may have
     a second level: a `grade` column of grade names (blank where unknown) and `grades`, the grades each class allows
     (e.g. `{'astrocytoma': ['1', '2', '3', '4'], 'meningioma': ['1', '2', '3']}`); every grade given must be one its
-    class allows."""
+    class allows. `layout` says what a patient's image is: `'volume'` (a 3-D scan, slices are neighbours) or `'slices'`
+    (a collection of independent 2-D images, e.g. Figshare's mixed axial / coronal / sagittal slices or a folder of PNGs,
+    which preprocessing locates and crops one by one); `spacing_known=False` where the files carry no pixel spacing."""
     name: str
     table: pd.DataFrame
     classes: list[str]
     root: Path | None = None
     reader: Callable[[pd.Series], tuple[Volume, Volume | None]] | None = None
     grades: dict[str, list[str]] | None = None
+    layout: str = 'volume'
+    spacing_known: bool = True
 
     def __post_init__(self):
+        if self.layout not in LAYOUTS: raise LasclDataError(f"cohort {self.name!r}: layout={self.layout!r}, expected one of {LAYOUTS}")
         missing = [c for c in COHORT_COLUMNS if c not in self.table.columns]
         if missing: raise LasclDataError(f"cohort {self.name!r}: table lacks column(s) {missing}")
         self.table = self.table.reset_index(drop=True)
@@ -136,7 +142,8 @@ class Cohort:
     def __len__(self): return len(self.table)
     def __repr__(self):
         counts = ', '.join(f'{c}={n}' for c, n in zip(self.classes, np.bincount(self.labels, minlength=len(self.classes))))
-        return f"Cohort({self.name!r}, {len(self)} patients: {counts})"
+        kind = ('' if self.layout == 'volume' else ', 2-D slice collections') + ('' if self.spacing_known else ', pixel spacing unknown')
+        return f"Cohort({self.name!r}, {len(self)} patients: {counts}{kind})"
 
     @property
     def labels(self) -> np.ndarray: return self.table['label'].to_numpy()

@@ -23,16 +23,18 @@ from .methods import (MethodConfig, get_method, make_task, covariates, EncoderTa
                           HierarchicalPatientHead, BagFineTuneTask, patient_head_for)
 
 # %% auto #0
-__all__ = ['SMOKE_HB', 'SMOKE_CT', 'EMBEDDED', 'SMOKE_TYPEGRADE', 'CT_FOV_MM', 'MR_INPLANE_MM', 'RunParams', 'load_cohort',
-           'label_scheme', 'relabel', 'results_key', 'preprocess_config', 'ExperimentData', 'bag_loader', 'mil_predict',
-           'encoder_loader', 'encoder_validation', 'embed_slices', 'store_digest', 'patient_bags', 'predict_patients',
-           'head_validation', 'lesion_dice', 'write_atomic', 'write_json', 'params_record', 'Evaluation', 'RunResult',
-           'Run', 'run_experiment']
+__all__ = ['RUN_CROPS', 'SMOKE_HB', 'SMOKE_CT', 'EMBEDDED', 'SMOKE_TYPEGRADE', 'CT_FOV_MM', 'MR_INPLANE_MM', 'SLICE_CROP_EXTENT',
+           'RunParams', 'load_cohort', 'label_scheme', 'relabel', 'results_key', 'preprocess_config', 'ExperimentData',
+           'bag_loader', 'mil_predict', 'encoder_loader', 'encoder_validation', 'embed_slices', 'store_digest',
+           'patient_bags', 'predict_patients', 'head_validation', 'lesion_dice', 'write_atomic', 'write_json',
+           'params_record', 'Evaluation', 'RunResult', 'Run', 'run_experiment']
 
 # %% ../nbs/31_experiment.ipynb #7f6db655
 def _p(default, help: str):
     "A RunParams field: its default and the help text the command line and the notebook show."
     return field(default=default, metadata=dict(help=help))
+
+RUN_CROPS = ('auto', 'lesion', 'whole')
 
 @dataclass
 class RunParams:
@@ -40,7 +42,8 @@ class RunParams:
     fields), the flags of `lascl train` (made from them) and the run parameters of the Snakemake grid."""
     fold: int = _p(0, 'test fold, 0..n_folds-1')
     method: str = _p('lascl-plc', "a registered method (see 'lascl methods')")
-    cohort: str = _p('hb', "'hb', 'hb-subtypes', 'ct', 'typegrade' (embedded synthetic cohorts), a manifest .csv, or a Figshare folder")
+    cohort: str = _p('hb', "'hb', 'hb-subtypes', 'ct', 'typegrade' (embedded synthetic cohorts), a manifest .csv, a Figshare "
+                           "folder or zip, or a folder of slice images <class>[-g<grade>]/<patient>/<slices>")
     labels: str = _p('label', "the classes: 'label' (the cohort's own), a cohort column such as 'subtype', or 'seed4' "
                               "(HB, pilocytic astrocytoma, cavernoma, high-grade glioma)")
     preset: str = _p('default', "'default' (CPU-sized), 'paper' (full size, GPU), 'smoke' (CI)")
@@ -57,6 +60,8 @@ class RunParams:
     progress: bool = _p(True, 'progress bars and epoch lines')
     empty_mask: str = _p('error', "MRI patients without lesion voxels: 'error' (stop, naming them) or 'all' (keep all their "
                                   "slices, brain-centred)")
+    crop: str = _p('auto', "the model input: 'auto' (lesion-centred for MRI, brain-centred for CT), 'lesion' or 'whole' "
+                           "(the whole slice resized, no crop)")
     raw_ids: bool = _p(False, "write the cohort's own patient ids into the results (default: pseudonyms salted with "
                               "$LASCL_ID_SALT, as lascl infer; the id map goes to <out_dir>/_private/)")
 
@@ -65,6 +70,7 @@ class RunParams:
         if self.preset not in PRESETS: raise ValueError(f"preset must be one of {list(PRESETS)}, got {self.preset!r}")
         if not 0 <= self.fold < self.n_folds: raise ValueError(f"fold must be in 0..{self.n_folds - 1}, got {self.fold}")
         if self.empty_mask not in ('error', 'all'): raise ValueError(f"empty_mask must be 'error' or 'all', got {self.empty_mask!r}")
+        if self.crop not in RUN_CROPS: raise ValueError(f"crop must be one of {RUN_CROPS}, got {self.crop!r}")
 
     def method_config(self) -> MethodConfig:
         return get_method(self.method, self.preset, epochs=self.epochs, batch_size=self.batch_size, image_size=self.image_size)
@@ -86,17 +92,24 @@ def _embedded_cohort(spec: str, seed: int, smoke: bool, progress: bool) -> Cohor
           else dict(n_patients=240, n_hb=60, other_shares=synthetic.SUBTYPE_SHARES))
     return synthetic.make_hb_cohort(root=root, seed=seed, progress=progress, **kw)
 
+def _is_figshare(p: Path) -> bool:
+    "A zip, or a folder with a `.mat` or `.zip` file somewhere below it (Figshare); other folders hold slice images."
+    return p.suffix.lower() == '.zip' or any(f.suffix.lower() in ('.mat', '.zip') for f in p.rglob('*') if f.is_file())
+
 def load_cohort(spec: str = 'hb', seed: int = 0, smoke: bool = False, progress: bool = True) -> Cohort:
-    "`EMBEDDED` names: the synthetic cohorts (generated once into the data folder); a `.csv`: a manifest; a folder: Figshare."
+    """`EMBEDDED` names: the synthetic cohorts (generated once into the data folder); a `.csv`: a manifest; a zip, or a folder
+    with `.mat` / `.zip` files: Figshare (`lascl.io.read_figshare`); another folder: slice images in the layout
+    `<class>[-g<grade>]/<patient>/<slices>` (`lascl.io.read_slice_folders`)."""
     if spec in EMBEDDED: return _embedded_cohort(spec, seed, smoke, progress)
     p = Path(spec)
     if p.suffix.lower() == '.csv':
         from lascl.io import load_manifest
         return load_manifest(p)
-    if p.is_dir() or p.suffix.lower() == '.zip':
-        from lascl.io import read_figshare
-        return read_figshare(p)
-    raise LasclDataError(f"cohort {spec!r}: expected one of {EMBEDDED}, a manifest .csv or a Figshare folder/zip, and {p} does not exist")
+    if p.is_dir() or (p.suffix.lower() == '.zip' and p.is_file()):
+        from lascl.io import read_figshare, read_slice_folders
+        return read_figshare(p) if _is_figshare(p) else read_slice_folders(p)
+    raise LasclDataError(f"cohort {spec!r}: expected one of {EMBEDDED}, a manifest .csv, a Figshare folder/zip or a folder of "
+                         f"slice images, and {p} does not exist")
 
 def label_scheme(labels: str) -> tuple[str, tuple[str, ...] | None]:
     "The cohort column and the classes (in order; None: every value present) of a `RunParams.labels` name."
@@ -129,20 +142,22 @@ def relabel(cohort: Cohort, labels: str = 'label') -> Cohort:
         warnings.warn(f"labels={labels!r}: {int((~keep).sum())} of {len(t)} patients of cohort {cohort.name!r} are not in the classes "
                       f"{list(classes)} and are left out of this task: {left}")
     table = t[keep].copy(); table['label'] = v[keep].map({c: k for k, c in enumerate(classes)}).astype(int).to_numpy()
-    return Cohort(f'{cohort.name}-{labels}', table, list(classes), cohort.root, cohort.reader)   # (grades belong to the cohort's own classes)
+    return Cohort(f'{cohort.name}-{labels}', table, list(classes), cohort.root, cohort.reader,   # (grades belong to the cohort's own classes)
+                  layout=cohort.layout, spacing_known=cohort.spacing_known)
 
 def _safe(name: str) -> str: return ''.join(c if c.isalnum() or c in '-_' else '_' for c in name)
 
 def results_key(cohort: str, smoke: bool = False, labels: str = 'label') -> str:
     """The results folder name of a `cohort` parameter, the one key the runner, the command line and the Snakemake grid
     use (`results/<key>/<method>/fold<k>/`): an embedded cohort by its name ('hb', 'hb-smoke', 'hb-subtypes', 'ct', ...),
-    a manifest by its name (the JSON sidecar's `name`, else the file stem), a Figshare folder or zip 'figshare', any
-    other name as given; made file-safe, and followed by '-<labels>' for another label scheme than 'label'."""
+    a manifest by its name (the JSON sidecar's `name`, else the file stem), a Figshare folder or zip 'figshare', a folder
+    of slice images its folder name, any other name as given; made file-safe, and followed by '-<labels>' for another label scheme than 'label'."""
     p = Path(cohort)
     if cohort in EMBEDDED: key = f'{cohort}-smoke' if smoke else cohort
     elif p.suffix.lower() == '.csv':
         side = p.with_suffix('.json')                  # the sidecar `lascl.io.write_manifest` writes
         key = (json.loads(side.read_text()).get('name') if side.is_file() else None) or p.stem
+    elif p.is_dir() and not _is_figshare(p): key = p.resolve().name
     elif p.is_dir() or p.suffix.lower() == '.zip' or os.sep in cohort: key = 'figshare'
     else: key = cohort
     key = _safe(key)
@@ -150,15 +165,32 @@ def results_key(cohort: str, smoke: bool = False, labels: str = 'label') -> str:
 
 CT_FOV_MM = 224.0    # in-plane field of view of a CT crop: an adult brain with a margin
 MR_INPLANE_MM = 1.0  # MRI slices are resampled in-plane to 1 mm: a 64-pixel lesion-centred crop spans 64 mm
+SLICE_CROP_EXTENT = 0.25   # slice collections without a pixel spacing: the lesion-centred crop spans 1/4 of the slice side
+                           # (about 62 mm of Figshare's ~250 mm field of view, as the 64 mm crop of the volumes)
 
-def preprocess_config(cohort: Cohort, cfg: MethodConfig, empty_mask: str = 'error') -> PreprocessConfig:
+def preprocess_config(cohort: Cohort, cfg: MethodConfig, empty_mask: str = 'error', crop: str = 'auto') -> PreprocessConfig:
     """MRI: lesion-centred crops of the method's image size at 1 mm in-plane, z-scored over the volume (no skull
     stripping: the crop is centred on the lesion, and stripping a cropped field of view can cut into it). CT (detection): brain-centred crops
     of every slice with >= 5 % brain, resampled in-plane so that the crop spans `CT_FOV_MM`, brain window (40/80 HU),
     then z-scored with the patient's brain statistics. `empty_mask` (`RunParams.empty_mask`): what an MRI patient without
-    lesion voxels gets ('error', or 'all' of its slices)."""
+    lesion voxels gets ('error', or 'all' of its slices). A slice collection (`Cohort.layout == 'slices'`: Figshare, slice
+    images) is located and cropped slice by slice, the crop spanning `SLICE_CROP_EXTENT` of the slice side when the pixel
+    spacing is unknown. `crop` (`RunParams.crop`): 'auto' as above, 'lesion', or 'whole' (each slice resized whole: of a
+    slice collection every slice, of a volume the lesion's slices)."""
+    if crop not in ('auto', 'lesion', 'whole'): raise LasclDataError(f"crop={crop!r}: expected 'auto', 'lesion' or 'whole'")
     modality = str(cohort.table['modality'].iloc[0]) if 'modality' in cohort.table else 'MR'
     size = (cfg.encoder.image_size, cfg.encoder.image_size)
+    if modality == 'CT' and crop != 'auto':
+        raise LasclDataError(f"crop={crop!r}: CT cohorts use brain-centred crops of every slice (crop='auto')")
+    if cohort.layout == 'slices':
+        whole = crop == 'whole'
+        return PreprocessConfig(modality='MR', crop='whole' if whole else 'lesion', per_slice=True, crop_size=size, skull_strip=False,
+                                spacing=None if not cohort.spacing_known else (None, MR_INPLANE_MM, MR_INPLANE_MM),
+                                crop_extent=None if whole or cohort.spacing_known else SLICE_CROP_EXTENT,
+                                channels=cfg.encoder.channels, empty_mask=empty_mask)
+    if crop == 'whole':
+        return PreprocessConfig(modality='MR', crop='whole', crop_size=size, skull_strip=False, channels=cfg.encoder.channels,
+                                empty_mask=empty_mask)
     if modality == 'CT':
         mm = CT_FOV_MM / cfg.encoder.image_size
         return PreprocessConfig(modality='CT', crop='brain', spacing=(None, mm, mm), crop_size=size, window='brain',
@@ -440,7 +472,7 @@ class Run:
         if self.data is None:
             p = self.params
             cohort = relabel(load_cohort(p.cohort, smoke=p.smoke, progress=p.progress), p.labels)   # one cohort, whatever the run seed
-            store = build_cache(cohort, preprocess_config(cohort, self.cfg, p.empty_mask), progress=p.progress)
+            store = build_cache(cohort, preprocess_config(cohort, self.cfg, p.empty_mask, p.crop), progress=p.progress)
             if cohort.grades: store.meta['grades'] = cohort.grades          # the second label level (type -> grade)
             folds = cohort_folds(cohort, p.n_folds, seed=0, tag='' if p.labels == 'label' else f'-{p.labels}')
             store.patients['fold'] = store.patients['patient_id'].map(dict(zip(cohort.table['patient_id'], folds))).astype(int)
@@ -673,14 +705,15 @@ class Run:
         save_checkpoint(dict(encoder=task.state_dict(), head=head.state_dict(), threshold=float('nan') if thr is None else float(thr),
                              method=cfg.name, method_config=cfg.to_dict(), classes=list(st.classes),
                              offsets=ev.decision.get('offsets'), grades=st.meta.get('grades'), inputs=self.input_record()), out / 'checkpoint.pt')
-        write_json(params_record(p, cfg), out / 'params.json')
+        write_json({**params_record(p, cfg), 'preprocess': self.input_record()['preprocess'], 'spacing_known': self.data.cohort.spacing_known,
+                    'layout': self.data.cohort.layout}, out / 'params.json')
         write_json(ev.metrics, out / 'metrics.json')
         return RunResult(out, ev.metrics, ev.predictions, history, task, head, self.emb)
 
     def input_record(self) -> dict:
         """What the model was trained on, stored with its checkpoint so that `lascl infer` can refuse inputs that do not
         match: modality, contrasts, classes in order, image size and the preprocessing settings."""
-        data = self.prepare(); pc = preprocess_config(data.cohort, self.cfg, self.params.empty_mask)
+        data = self.prepare(); pc = preprocess_config(data.cohort, self.cfg, self.params.empty_mask, self.params.crop)
         return dict(modality=pc.modality, channels=list(self.cfg.encoder.channels), classes=list(data.store.classes),
                     image_size=self.cfg.encoder.image_size, preprocess=pc.to_dict())
 

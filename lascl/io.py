@@ -734,7 +734,8 @@ def read_slice_folders(root: str | Path, classes: Sequence[str] | None = None, n
     grades = None
     if graded.any():
         grades = {c: sorted({str(g) for g in t.loc[graded & (t.label == k), 'grade']}, key=_natural_key) for k, c in enumerate(classes)}
-    return Cohort(name or root.name, t, classes, root, lambda row: (read_slice_folder(row['image'], row['modality']), None), grades=grades)
+    return Cohort(name or root.name, t, classes, root, lambda row: (read_slice_folder(row['image'], row['modality']), None), grades=grades,
+                  layout='slices', spacing_known=False)
 
 
 # %% ../nbs/01_io.ipynb #c8e62357
@@ -908,4 +909,5 @@ def read_figshare(folder: str | Path, resize: int | None = 512, group: str = 'pi
     table.insert(2, 'image', root); table.insert(3, 'mask', root)
     table['age'], table['sex'], table['modality'] = np.nan, pd.NA, 'MR'
     if 'fold' not in table: table['fold'] = pd.array([pd.NA] * len(table), dtype='Int64')
-    return Cohort(name, table, list(FIGSHARE_CLASSES), root=folder.resolve(), reader=_figshare_reader(sources, resize, root, base))
+    return Cohort(name, table, list(FIGSHARE_CLASSES), root=folder.resolve(), reader=_figshare_reader(sources, resize, root, base),
+                  layout='slices', spacing_known=False)

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy import ndimage as ndi
 from skimage.filters import threshold_otsu, threshold_multiotsu
+from skimage.transform import resize as sk_resize
 from tqdm.auto import tqdm
 from .core import Volume, Cohort, LasclDataError, default_data_dir
 
@@ -254,7 +255,7 @@ def lesion_centred_crop(image, mask, size: tuple[int, int] = (64, 64), slices: S
 
 # %% ../nbs/02_preprocess.ipynb #68753548
 PREPROCESS_VERSION = 1   # bump when a step changes its output, to invalidate caches
-CROPS = ('lesion', 'brain')
+CROPS = ('lesion', 'brain', 'whole')   # lesion-centred, brain-centred (detection), or the whole slice resized
 EMPTY_MASKS = ('error', 'all')   # PreprocessConfig.empty_mask: stop on a patient without lesion voxels, or keep all its slices
 
 @dataclass
@@ -273,6 +274,10 @@ class PreprocessConfig:
     empty_mask: str = 'error'                              # one of EMPTY_MASKS: 'error' or 'all' (keep all slices)
     crop: str = 'lesion'                                   # 'lesion' (lesion-centred) or 'brain' (brain-centred, detection)
     min_brain_fraction: float = 0.05                       # crop='brain': keep slices with >= this brain fraction of the crop
+    per_slice: bool = False                                # the slices are independent images (a slice collection): each is
+                                                           # located and cropped on its own lesion; no slice margin
+    crop_extent: float | None = None                       # the crop's height as a fraction of the slice's shorter side, resized
+                                                           # to crop_size (images without a known spacing); None: crop_size pixels
 
     def __post_init__(self):
         bad = lambda f, want: LasclDataError(f"PreprocessConfig.{f}={getattr(self, f)!r}: expected {want}")
@@ -297,6 +302,12 @@ class PreprocessConfig:
         if not 0 <= float(self.min_brain_fraction) < 1: raise bad('min_brain_fraction', 'a fraction in [0, 1)')
         self.min_brain_fraction = float(self.min_brain_fraction)
         if self.crop == 'brain' and not self.skull_strip: raise bad('crop', "skull_strip=True with crop='brain' (the crop needs a brain mask)")
+        self.per_slice = bool(self.per_slice)
+        if self.crop == 'brain' and self.per_slice: raise bad('crop', "'lesion' or 'whole' with per_slice=True (brain-centred crops are per volume)")
+        if self.crop_extent is not None:
+            if not 0 < float(self.crop_extent) <= 1: raise bad('crop_extent', 'a fraction in (0, 1] of the slice side, or None')
+            if self.crop == 'whole': raise bad('crop_extent', "None with crop='whole' (the whole slice is the crop)")
+            self.crop_extent = float(self.crop_extent)
 
     def to_dict(self) -> dict: return asdict(self)
 
@@ -304,6 +315,8 @@ class PreprocessConfig:
         "12 hex digits identifying these settings (and `PREPROCESS_VERSION`)."
         d = {**self.to_dict(), '_version': PREPROCESS_VERSION}
         if self.crop == 'lesion': del d['crop'], d['min_brain_fraction']      # as before these settings existed
+        for k, default in (('per_slice', False), ('crop_extent', None)):
+            if d[k] == default: del d[k]
         return hashlib.sha1(json.dumps(d, sort_keys=True).encode()).hexdigest()[:12]
 
 # %% ../nbs/02_preprocess.ipynb #b4e80f03
@@ -338,7 +351,8 @@ def _brain_slices(brain: np.ndarray, cfg: PreprocessConfig, name: str) -> tuple[
 def preprocess_patient(image: Volume, mask: Volume | None, cfg: PreprocessConfig | None = None,
                        channels: Sequence[Volume] | None = None, name: str | None = None) -> dict:
     """One patient's slices: `images (S, H, W) float32`, `masks (S, H, W) uint8`, `z (S,) int64` (+ `channels (S, C, H, W)`;
-    with `crop='brain'` also `dropped`, the number of slices below the brain-fraction cut-off)."""
+    with `crop='brain'` or `per_slice` also `dropped`, the number of slices left out: below the brain-fraction cut-off, or
+    without lesion pixels in a slice collection)."""
     cfg = cfg or PreprocessConfig(); name = name or _src(image)
     image = _as_volume(image, 'image', name)
     _check_finite(image.array, f"{name}: image{_file_of(image, name)}")
@@ -365,20 +379,65 @@ def preprocess_patient(image: Volume, mask: Volume | None, cfg: PreprocessConfig
     if cfg.skull_strip: brain = (_arr(ct_brain_mask(image) if cfg.modality == 'CT' else skull_strip(image)) > 0) | lesion
     if cfg.crop == 'brain': centre, zs = _brain_slices(brain, cfg, name)
     else:
-        if not lesion.any() and cfg.empty_mask == 'error':
+        if cfg.crop == 'lesion' and not lesion.any() and cfg.empty_mask == 'error':
             raise LasclDataError(f"{name}: the lesion mask is empty{f' ({mask.source})' if mask.source else ''}: no voxel > 0; set "
                                  f"PreprocessConfig.empty_mask='all' to keep all slices of such a patient (one of {EMPTY_MASKS}; in run_hb.ipynb / "
                                  f"lascl train: -p empty_mask all / --empty-mask all), or fix the mask")
-        zs = select_lesion_slices(lesion, cfg.slice_margin, allow_empty=True)
-        centre = lesion_centre(lesion)[1:] if lesion.any() else (
-            lesion_centre(brain)[1:] if brain is not None and brain.any() else (np.array(image.shape[1:]) - 1) / 2)
-    img, msk = lesion_centred_crop(_prepare_intensity(image, brain, cfg), lesion.astype(np.uint8), cfg.crop_size, zs, centre)
+        if cfg.per_slice: zs, centres = _slice_plan(lesion, brain, cfg)
+        else:
+            zs = select_lesion_slices(lesion, cfg.slice_margin, allow_empty=True)
+            centre = lesion_centre(lesion)[1:] if lesion.any() else (
+                lesion_centre(brain)[1:] if brain is not None and brain.any() else (np.array(image.shape[1:]) - 1) / 2)
+    if cfg.per_slice or cfg.crop == 'whole' or cfg.crop_extent is not None:      # crops resized per slice
+        centres = centres if cfg.per_slice else np.repeat(np.asarray(centre, float)[None], len(zs), 0)
+        crop = lambda v: _slice_crops(_prepare_intensity(v, brain, cfg), lesion.astype(np.uint8), zs, centres, cfg)
+    else: crop = lambda v: lesion_centred_crop(_prepare_intensity(v, brain, cfg), lesion.astype(np.uint8), cfg.crop_size, zs, centre)
+    img, msk = crop(image)
     out = dict(images=img, masks=msk, z=zs.astype(np.int64))
-    if cfg.crop == 'brain': out['dropped'] = int(image.shape[0] - len(zs))
-    if channels:
-        out['channels'] = np.stack([lesion_centred_crop(_prepare_intensity(c, brain, cfg), lesion.astype(np.uint8), cfg.crop_size, zs, centre)[0]
-                                    for c in channels], 1)
+    if cfg.crop == 'brain' or cfg.per_slice: out['dropped'] = int(image.shape[0] - len(zs))
+    if channels: out['channels'] = np.stack([crop(c)[0] for c in channels], 1)
     return out
+
+def _slice_plan(lesion: np.ndarray, brain: np.ndarray | None, cfg: PreprocessConfig) -> tuple[np.ndarray, np.ndarray]:
+    """A slice collection (`per_slice=True`): the slices kept `(S,)` and each one's crop centre `(S, 2)` `(y, x)`. crop='lesion'
+    keeps the slices with lesion pixels, each centred on its own lesion (all slices, brain- or image-centred, for a patient
+    without any: `empty_mask='all'`); crop='whole' keeps every slice."""
+    has = lesion.any(axis=(1, 2))
+    zs = np.flatnonzero(has) if cfg.crop == 'lesion' and has.any() else np.arange(lesion.shape[0])
+    mid = (np.array(lesion.shape[1:]) - 1) / 2
+    def centre(z):
+        if has[z]: return np.array(ndi.center_of_mass(lesion[z]))
+        return np.array(ndi.center_of_mass(brain[z])) if brain is not None and brain[z].any() else mid
+    return zs, np.array([centre(z) for z in zs]).reshape(-1, 2)
+
+def _resize_mask(m: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    "A `(h, w)` mask resized to `size` by area (>= half covered); a lesion that would vanish keeps its most covered pixel."
+    if m.shape == tuple(size): return m
+    r = sk_resize(m.astype(np.float32), size, order=1, preserve_range=True, anti_aliasing=m.shape[0] > size[0])
+    out = (r >= 0.5).astype(m.dtype)
+    if m.any() and not out.any(): out.flat[int(r.argmax())] = 1
+    return out
+
+def _slice_crops(a: np.ndarray, m: np.ndarray, zs: np.ndarray, centres: np.ndarray, cfg: PreprocessConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Per-slice crops `(S, H, W)` (`H, W = crop_size`) of the prepared image `a` and mask `m` `(z, y, x)` at slices `zs`:
+    the whole slice, padded to the crop's aspect (crop='whole'), or a box centred on `centres[k]` `(y, x)` of `crop_size`
+    pixels or, with `crop_extent`, of that fraction of the slice's shorter side; resized to `crop_size` (linear with
+    anti-aliasing; the mask by area)."""
+    (H, W), (h, w), pad = cfg.crop_size, a.shape[1:], float(a.min())
+    if cfg.crop == 'whole': box = (h, max(1, round(h * W / H))) if w / h <= W / H else (max(1, round(w * H / W)), w)
+    elif cfg.crop_extent is not None:
+        bh = max(1, round(cfg.crop_extent * min(h, w))); box = (bh, max(1, round(bh * W / H)))
+    else: box = (H, W)
+    imgs, msks = np.empty((len(zs), H, W), np.float32), np.empty((len(zs), H, W), m.dtype)
+    for k, (z, c) in enumerate(zip(zs, centres)):
+        c = (np.array([h, w]) - 1) / 2 if cfg.crop == 'whole' else c
+        img, msk = (x[0] for x in lesion_centred_crop(a[z:z + 1], m[z:z + 1], box, None, c, pad))
+        if box != (H, W):
+            img = sk_resize(img, (H, W), order=1, preserve_range=True, anti_aliasing=box[0] > H)
+            msk = _resize_mask(msk, (H, W))
+        imgs[k], msks[k] = img, msk
+    return imgs, msks
+
 
 # %% ../nbs/02_preprocess.ipynb #a9c55460
 @dataclass
@@ -589,7 +648,7 @@ def build_cache(cohort: Cohort, cfg: PreprocessConfig | None = None, cache_dir=N
                        patients=cohort.table.copy(), classes=cohort.classes, channels=cat('channels') if cfg.channels else None,
                        meta=dict(cohort=cohort.name, config=cfg.to_dict(), config_hash=cfg.hash(), table_hash=table_hash(cohort.table),
                                  version=PREPROCESS_VERSION, cache_version=CACHE_VERSION, content_hash=key, inputs=fp))
-    if cfg.crop == 'brain':                                   # slices below the brain-fraction cut-off, per patient
+    if cfg.crop == 'brain' or cfg.per_slice:                  # slices left out (brain fraction; no lesion in the slice), per patient
         store.meta['dropped_slices'] = dict(zip(cohort.table['patient_id'].astype(str), (int(p['dropped']) for p in parts)))
     store.save(path)
     return store
