@@ -23,11 +23,11 @@ from .methods import (MethodConfig, get_method, make_task, covariates, EncoderTa
                           HierarchicalPatientHead, BagFineTuneTask, patient_head_for)
 
 # %% auto #0
-__all__ = ['RUN_CROPS', 'SMOKE_HB', 'SMOKE_CT', 'EMBEDDED', 'SMOKE_TYPEGRADE', 'CT_FOV_MM', 'MR_INPLANE_MM', 'SLICE_CROP_EXTENT',
-           'RunParams', 'load_cohort', 'label_scheme', 'relabel', 'results_key', 'preprocess_config', 'ExperimentData',
-           'bag_loader', 'mil_predict', 'encoder_loader', 'encoder_validation', 'embed_slices', 'store_digest',
-           'patient_bags', 'predict_patients', 'head_validation', 'lesion_dice', 'write_atomic', 'write_json',
-           'params_record', 'Evaluation', 'RunResult', 'Run', 'run_experiment']
+__all__ = ['RUN_CROPS', 'SMOKE_HB', 'SMOKE_CT', 'EMBEDDED', 'SMOKE_TYPEGRADE', 'SMOKE_FIGSHARE', 'CT_FOV_MM', 'MR_INPLANE_MM',
+           'SLICE_CROP_EXTENT', 'RunParams', 'load_cohort', 'label_scheme', 'relabel', 'results_key',
+           'preprocess_config', 'ExperimentData', 'bag_loader', 'mil_predict', 'encoder_loader', 'encoder_validation',
+           'embed_slices', 'store_digest', 'patient_bags', 'predict_patients', 'head_validation', 'lesion_dice',
+           'write_atomic', 'write_json', 'params_record', 'Evaluation', 'RunResult', 'Run', 'run_experiment']
 
 # %% ../nbs/31_experiment.ipynb #7f6db655
 def _p(default, help: str):
@@ -42,7 +42,7 @@ class RunParams:
     fields), the flags of `lascl train` (made from them) and the run parameters of the Snakemake grid."""
     fold: int = _p(0, 'test fold, 0..n_folds-1')
     method: str = _p('lascl-plc', "a registered method (see 'lascl methods')")
-    cohort: str = _p('hb', "'hb', 'hb-subtypes', 'ct', 'typegrade' (embedded synthetic cohorts), a manifest .csv, a Figshare "
+    cohort: str = _p('hb', "'hb', 'hb-subtypes', 'ct', 'typegrade', 'figshare-synthetic' (embedded synthetic cohorts), a manifest .csv, a Figshare "
                            "folder or zip, or a folder of slice images <class>[-g<grade>]/<patient>/<slices>")
     labels: str = _p('label', "the classes: 'label' (the cohort's own), a cohort column such as 'subtype', or 'seed4' "
                               "(HB, pilocytic astrocytoma, cavernoma, high-grade glioma)")
@@ -78,14 +78,16 @@ class RunParams:
 # %% ../nbs/31_experiment.ipynb #6af3141e
 SMOKE_HB = dict(n_patients=30, n_hb=12)
 SMOKE_CT = dict(n_patients=20, n_positive=8)
-EMBEDDED = ('hb', 'hb-subtypes', 'ct', 'typegrade')
+EMBEDDED = ('hb', 'hb-subtypes', 'ct', 'typegrade', 'figshare-synthetic')
 SMOKE_TYPEGRADE = dict(n_patients=40)   # at least n_folds patients of the rarest type (schwannoma, 13 %)
+SMOKE_FIGSHARE = dict(n_patients=30)    # 10 per class: every cvind fold and validation split holds each class
 
 def _embedded_cohort(spec: str, seed: int, smoke: bool, progress: bool) -> Cohort:
     from lascl import synthetic
     root = default_data_dir() / (f'{spec}-smoke' if smoke else spec)
     if spec == 'ct': return synthetic.make_ct_cohort(root=root, seed=seed, progress=progress, **(SMOKE_CT if smoke else {}))
     if spec == 'hb': return synthetic.make_hb_cohort(root=root, seed=seed, progress=progress, **(SMOKE_HB if smoke else {}))
+    if spec == 'figshare-synthetic': return synthetic.make_figshare_cohort(root=root, seed=seed, progress=progress, **(SMOKE_FIGSHARE if smoke else {}))
     if spec == 'typegrade': return synthetic.make_typegrade_cohort(root=root, seed=seed, progress=progress, **(SMOKE_TYPEGRADE if smoke else {}))
     # the subtype cohort: every subtype, glioma included; the smoke version has 6 patients of each of the 7 subtypes
     kw = (dict(n_patients=42, n_hb=6, other_shares={k: 1.0 for k in synthetic.SUBTYPE_SHARES}) if smoke

@@ -4,7 +4,7 @@
 
 # %% ../nbs/12_models.ipynb #de2af2d4
 from __future__ import annotations
-import copy, logging, os
+import copy, logging, os, warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from urllib.parse import urlparse
@@ -230,12 +230,19 @@ class MetadataFusion(nn.Module):
         return self
 
     def fit(self, data) -> 'MetadataFusion':
-        "Fit mean/std per covariate on training data (DataFrame or `(N, M)`), ignoring NaN; constant columns get std 1."
+        """Fit mean/std per covariate on training data (DataFrame or `(N, M)`), ignoring NaN; constant columns get std 1. A
+        covariate with no observed value at all (e.g. a dataset without ages, such as Figshare) is missing for every patient:
+        mean 0 and std 1, so it enters as z = 0 with its missing indicator set and adds nothing; a warning names it."""
         a = covariate_matrix(data, self.covariates)
-        empty = [c for c, ok in zip(self.covariates, np.isfinite(a).any(0)) if not ok]
-        if empty: raise LasclDataError(f"metadata: covariate(s) {empty} have no observed value in the training data")
-        mean, std = np.nanmean(a, 0), np.nanstd(a, 0)
-        return self.set_stats(mean, np.where(std > 0, std, 1.0))
+        seen = np.isfinite(a).any(0)
+        if not seen.all():
+            warnings.warn(f"metadata: covariate(s) {[c for c, ok in zip(self.covariates, seen) if not ok]} have no observed value in the "
+                          f"training data; they enter as missing for every patient and the fusion gains nothing from them")
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', RuntimeWarning)          # nanmean of an all-NaN column
+            mean, std = np.nanmean(a, 0), np.nanstd(a, 0)
+        mean, std = np.where(seen, mean, 0.0), np.where(seen & (std > 0), std, 1.0)
+        return self.set_stats(mean, std)
 
     def encode(self, meta) -> torch.Tensor:
         "`meta (B, M)` with NaN -> `(B, M)` z-scores with NaN -> 0, followed by `(B, M)` missing indicators."
