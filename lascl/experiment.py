@@ -178,8 +178,12 @@ def preprocess_config(cohort: Cohort, cfg: MethodConfig, empty_mask: str = 'erro
     lesion voxels gets ('error', or 'all' of its slices). A slice collection (`Cohort.layout == 'slices'`: Figshare, slice
     images) is located and cropped slice by slice, the crop spanning `SLICE_CROP_EXTENT` of the slice side when the pixel
     spacing is unknown. `crop` (`RunParams.crop`): 'auto' as above, 'lesion', or 'whole' (each slice resized whole: of a
-    slice collection every slice, of a volume the lesion's slices)."""
+    slice collection every slice, of a volume the lesion's slices); a method's own `cfg.encoder.crop` wins over 'auto'."""
     if crop not in ('auto', 'lesion', 'whole'): raise LasclDataError(f"crop={crop!r}: expected 'auto', 'lesion' or 'whole'")
+    if cfg.encoder.crop != 'auto':             # a method of whole slices (`wholeslice-cnn`) brings its own input
+        if crop not in ('auto', cfg.encoder.crop):
+            raise LasclDataError(f"crop={crop!r}: method {cfg.name!r} is defined on crop={cfg.encoder.crop!r} inputs; leave crop='auto'")
+        crop = cfg.encoder.crop
     modality = str(cohort.table['modality'].iloc[0]) if 'modality' in cohort.table else 'MR'
     size = (cfg.encoder.image_size, cfg.encoder.image_size)
     if modality == 'CT' and crop != 'auto':
@@ -266,18 +270,30 @@ def encoder_validation(data: ExperimentData, cfg: MethodConfig, seed: int = 0):
 
 @torch.no_grad()
 def embed_slices(task: EncoderTask, store: SliceStore, device: str = 'auto', batch_size: int = 256) -> torch.Tensor:
-    "Frozen encoder features of every slice of the store `(N, D)` (CPU tensor)."
+    """Frozen encoder features of every slice of the store `(N, D)` (CPU tensor); a task that `uses_region` (radiomics)
+    also gets each slice's lesion region (`SliceStore.region`)."""
     dev = get_device(device); task.to(dev).eval()
-    out = [task.embed(torch.from_numpy(store.inputs(slice(i, i + batch_size))).to(dev)).float().cpu()
-           for i in range(0, len(store), batch_size)]
-    return torch.cat(out)
+    def features(s: slice) -> torch.Tensor:
+        x = torch.from_numpy(store.inputs(s)).to(dev)
+        out = task.embed(x, torch.from_numpy(store.region(s)).to(dev)) if task.uses_region else task.embed(x)
+        return out.float().cpu()
+    return torch.cat([features(slice(i, i + batch_size)) for i in range(0, len(store), batch_size)])
 
-def store_digest(store: SliceStore) -> str:
-    "16 hex digits of a store's content: slices, masks, contrasts, slice order and the patient table (a changed file changes it)."
+def store_digest(store: SliceStore, patients: np.ndarray | None = None) -> str:
+    """16 hex digits of a store's content: slices, masks, contrasts, slice order and the patient table (a changed file
+    changes it); with `patients` (rows), of those patients' slices and rows only (what a stage 1 trained on them saw)."""
     h = hashlib.blake2b(digest_size=8)
-    for a in (store.images, store.masks, store.channels, store.patient, store.z):
-        if a is not None: h.update(np.ascontiguousarray(a).view(np.uint8).data)
-    h.update(store.patients.to_csv(index=False).encode())
+    if patients is None:
+        for a in (store.images, store.masks, store.channels, store.patient, store.z):
+            if a is not None: h.update(np.ascontiguousarray(a).view(np.uint8).data)
+        h.update(store.patients.to_csv(index=False).encode())
+        return h.hexdigest()
+    patients = np.sort(np.asarray(patients)); idx = _slice_subset(store, patients)
+    rank = np.searchsorted(patients, store.patient[idx])          # the patient's position among the chosen ones
+    for a in (store.images, store.masks, store.channels, store.z):
+        if a is not None: h.update(np.ascontiguousarray(a[idx]).view(np.uint8).data)
+    h.update(np.ascontiguousarray(rank).view(np.uint8).data)
+    h.update(store.patients.iloc[patients].to_csv(index=False).encode())
     return h.hexdigest()
 
 def _read_encoder_cache(path: Path, task: EncoderTask) -> dict | None:
@@ -474,13 +490,33 @@ class Run:
         if self.data is None:
             p = self.params
             cohort = relabel(load_cohort(p.cohort, smoke=p.smoke, progress=p.progress), p.labels)   # one cohort, whatever the run seed
-            store = build_cache(cohort, preprocess_config(cohort, self.cfg, p.empty_mask, p.crop), progress=p.progress)
-            if cohort.grades: store.meta['grades'] = cohort.grades          # the second label level (type -> grade)
+            pc = preprocess_config(cohort, self.cfg, p.empty_mask, p.crop)
             folds = cohort_folds(cohort, p.n_folds, seed=0, tag='' if p.labels == 'label' else f'-{p.labels}')
+            store = build_cache(cohort, pc, progress=p.progress)
+            if cohort.grades: store.meta['grades'] = cohort.grades          # the second label level (type -> grade)
             store.patients['fold'] = store.patients['patient_id'].map(dict(zip(cohort.table['patient_id'], folds))).astype(int)
             self.data = ExperimentData(cohort, store, split_fold(store.patients, p.fold, p.val_frac, seed=p.seed))
             self._check_split()
         return self.data
+
+    # --- where the lesions are ---
+    def location_table(self) -> pd.DataFrame:
+        """One row per validation and test patient: `split`, `crop_hit` (a true lesion voxel in the patient's crops),
+        `lesion_slice_fraction` (the share of its kept slices with lesion). Written as `location.csv`: with crops from
+        the ground-truth masks every `crop_hit` is True; it is the number a located lesion has to be compared by."""
+        st, sp, p = self.prepare().store, self.data.split, self.params
+        rows = np.concatenate([sp.val, sp.test])
+        hit = np.array([bool(st.masks[st.slices_of(int(r))].any()) for r in rows])
+        frac = np.array([float(st.masks[st.slices_of(int(r))].any((1, 2)).mean()) for r in rows])
+        crops = pd.DataFrame(dict(patient_id=st.patients['patient_id'].astype(str).to_numpy()[rows], crop_hit=hit, lesion_slice_fraction=frac,
+                                  split=['val'] * len(sp.val) + ['test'] * len(sp.test)))
+        return crops
+
+    def location_summary(self, split: str = 'test') -> dict:
+        "For the `split` patients: how often their crops hold the true lesion, and the share of their slices with lesion."
+        t = self.location_table(); t = t[t.split == split]
+        return dict(source='ground truth', n=len(t), crop_hit_rate=float(t['crop_hit'].mean()),
+                    lesion_slice_fraction=float(t['lesion_slice_fraction'].mean()))
 
     def _check_split(self) -> None:
         "Every class in the training and validation patients, before anything trains (early stopping and thresholds need them)."
@@ -506,10 +542,14 @@ class Run:
     # --- stage 1 ---
     @property
     def encoder_path(self) -> Path:
-        "The encoder cache file: keyed by the stage-1 settings, fold, seed, validation split and the slices' content (`store_digest`)."
+        """The encoder cache file: keyed by the stage-1 settings, fold, seed, validation split and the content of the slices
+        stage 1 sees (`store_digest` of the training patients, and of the validation patients where it validates on them):
+        other crops of the validation and test patients do not retrain it."""
         p, data = self.params, self.prepare()
+        uses_val = self.cfg.schedule.validate or self.cfg.task_class.inputs == 'bags'     # stage 1 early-stopped on validation patients
+        seen = np.concatenate([data.split.train, data.split.val]) if uses_val else data.split.train
         key = hashlib.sha1(json.dumps(dict(enc=self.cfg.hash(encoder_only=True), fold=p.fold, seed=p.seed, val_frac=p.val_frac,
-                                           store=store_digest(data.store), train=data.split.train.tolist()),
+                                           store=store_digest(data.store, seen), train=data.split.train.tolist()),
                                       sort_keys=True).encode()).hexdigest()[:16]
         return Path(p.out_dir) / self.key / '_encoders' / f'{key}.pt'
 
@@ -551,8 +591,9 @@ class Run:
 
     # --- stage 2 ---
     def train_head(self) -> tuple[PatientHead, pd.DataFrame]:
-        """Stage 2 on the frozen slice embeddings, early-stopped on the validation patients' AUC. A task that is its own
-        patient classifier (`classifies_patients`) trains nothing here: its head is the stage-1 network's."""
+        """Stage 2 on the frozen slice embeddings, early-stopped on the validation patients' AUC (a gradient-boosting head:
+        its number of iterations chosen by it). A task that is its own patient classifier (`classifies_patients`) trains
+        nothing here: its head is the stage-1 network's."""
         task, st = self._need('task', 'train_encoder'), self.data.store
         if self.emb is None: self.embed()
         val = self.bags('val')
@@ -561,6 +602,9 @@ class Run:
             head = own
             hist = pd.DataFrame([dict(epoch=1, val_auc=auc_score(val['label'].numpy(), predict_patients(head, val)[0]))])
         elif self.cfg.head.finetune: head, hist = self._finetune_head()
+        elif self.cfg.head.classifier == 'gb':          # gradient boosting: iterations chosen on the validation patients
+            head = patient_head_for(self.cfg, self.emb.shape[1], st.classes, st.meta.get('grades'))
+            hist = head.fit(self.bags('train'), val)
         else:
             cfg = self.cfg
             seed_everything(self.params.seed)
@@ -667,7 +711,7 @@ class Run:
                        val=dict(auc=auc_score(y_val, P_val), n=len(sp.val)),
                        threshold=decision, n_test=len(sp.test), n_train=len(sp.train),
                        seg_dice=lesion_dice(self.task, st, _slice_subset(st, sp.test), p.device),
-                       runtime_s=time.time() - self.t0, device=str(get_device(p.device)), **extra)
+                       runtime_s=time.time() - self.t0, device=str(get_device(p.device)), lesion=self.location_summary(), **extra)
         self.evaluation = Evaluation(metrics, predictions, decision, P_test, w_test, pred)
         return self.evaluation
 
@@ -701,6 +745,9 @@ class Run:
         write_atomic(out / 'examples.npz', lambda t: _save_npz(t, **examples))
         write_atomic(out / 'predictions.csv', lambda t: ev.predictions.to_csv(t, index=False))
         write_atomic(out / 'slice_predictions.csv', lambda t: slices.to_csv(t, index=False))
+        to_out = dict(zip(st.patients['patient_id'].astype(str), ids))
+        loc_rows = self.location_table().assign(patient_id=lambda d: d['patient_id'].map(to_out))
+        write_atomic(out / 'location.csv', lambda t: loc_rows.to_csv(t, index=False))
         history = self.history
         write_atomic(out / 'history.csv', lambda t: history.to_csv(t, index=False))
         thr = ev.decision['value']

@@ -4,7 +4,9 @@
 
 # %% ../nbs/30_methods.ipynb #1bc155a5
 from __future__ import annotations
-import hashlib, json
+import hashlib, io, json, pickle, warnings
+import numpy as np
+import pandas as pd
 from dataclasses import dataclass, asdict, fields
 import torch
 from torch import nn
@@ -14,16 +16,17 @@ from .losses import NTXentLoss, SupConLoss, ClassQueueMoCoLoss, LesionAwareLoss
 from .models import (HierarchicalHead, two_step_loss, create_encoder, LesionAwareEncoder, ProjectionHead, ClassifierHead, MetadataFusion, MoCo,
                           set_trainable, param_groups_for, CurriculumSchedule)
 from .mil import make_pool, vote, POOLS, VOTES, MaxPool
-from .core import grade_list
+from .core import grade_list, LasclDataError
 from .data import PatientBagDataset
 
 # %% auto #0
-__all__ = ['TASKS', 'HEAD_KINDS', 'POOLINGS', 'CONFIG_VERSION', 'FLAT_NAMES', 'CT_SEED_CURRICULUM', 'CT_SEED_LRS', 'HMIL_SEED',
-           'PRESETS', 'METHODS', 'CT_METHODS', 'TYPEGRADE_METHODS', 'ALL_METHODS', 'SD_FLOOR', 'Z_CLIP', 'OBJECTIVES',
-           'register_task', 'EncoderConfig', 'ScheduleConfig', 'HeadConfig', 'MethodConfig', 'get_method',
-           'EncoderTask', 'make_task', 'SliceTask', 'UntrainedTask', 'SupervisedTask', 'SimCLRTask', 'SupConTask',
-           'MoCoTask', 'ClassQueueTask', 'PatientHead', 'PatientHeadTask', 'covariates', 'allowed_grades',
-           'HierarchicalPatientHead', 'patient_head_for', 'BagFineTuneTask', 'curriculum_schedule', 'PatientMILTask']
+__all__ = ['TASKS', 'HEAD_KINDS', 'POOLINGS', 'CONFIG_VERSION', 'ENCODER_CROPS', 'HEAD_CLASSIFIERS', 'FLAT_NAMES',
+           'CT_SEED_CURRICULUM', 'CT_SEED_LRS', 'HMIL_SEED', 'PRESETS', 'METHODS', 'CT_METHODS', 'TYPEGRADE_METHODS',
+           'ALL_METHODS', 'SD_FLOOR', 'Z_CLIP', 'OBJECTIVES', 'register_task', 'EncoderConfig', 'ScheduleConfig',
+           'HeadConfig', 'MethodConfig', 'get_method', 'EncoderTask', 'make_task', 'SliceTask', 'UntrainedTask',
+           'SupervisedTask', 'SimCLRTask', 'SupConTask', 'MoCoTask', 'ClassQueueTask', 'RadiomicsTask', 'PatientHead',
+           'PatientHeadTask', 'covariates', 'GBPatientHead', 'allowed_grades', 'HierarchicalPatientHead',
+           'patient_head_for', 'BagFineTuneTask', 'curriculum_schedule', 'PatientMILTask']
 
 # %% ../nbs/30_methods.ipynb #c7d1c816
 TASKS: dict[str, type] = {}              # objective name -> stage-1 task class (see `register_task`, `make_task` below)
@@ -43,6 +46,11 @@ def register_task(*objectives: str):
 HEAD_KINDS = ('flat', 'hierarchical', 'joint')
 POOLINGS = tuple(POOLS) + tuple(f'vote-{v}' for v in VOTES)
 CONFIG_VERSION = 2      # bump when the meaning of a setting changes: it is part of every method hash (encoder caches, params.json)
+ENCODER_CROPS = ('auto', 'lesion', 'whole')
+HEAD_CLASSIFIERS = ('nn', 'gb')
+# settings added after version 2: left out of the hash at their default, so that the hashes of every existing method
+# (encoder caches, params.json) stay what they were
+_ADDED_DEFAULTS = {('encoder', 'crop'): 'auto', ('head', 'classifier'): 'nn'}
 
 @dataclass(frozen=True)
 class EncoderConfig:
@@ -60,6 +68,8 @@ class EncoderConfig:
     momentum: float = 0.99
     w_ce: float = 0.5                      # lesion branch: weighted cross-entropy
     w_dice: float = 0.5                    # lesion branch: Dice
+    crop: str = 'auto'                     # the model input: 'auto' (as `RunParams.crop` says), 'lesion' or 'whole' (whole slices
+                                           # resized: a method of its own, e.g. `wholeslice-cnn`)
 
     def __post_init__(self):      # JSON (params.json) gives lists: store tuples, so that a config read back hashes the same
         object.__setattr__(self, 'channels', tuple(str(c) for c in self.channels))
@@ -101,6 +111,7 @@ class HeadConfig:
     bag_size: int = 0                      # fine-tuning: slices per training bag (0: all of the patient's slices)
     bag_policy: str = 'uniform'            # fine-tuning: how a bag is drawn (`lascl.data.PatientBagDataset.policies`); short stacks drawn with replacement
     batch_size: int = 32                   # patients per stage-2 batch
+    classifier: str = 'nn'                 # 'nn' (the torch head above) or 'gb' (gradient boosting on pooled slice features: `GBPatientHead`)
 
 _SECTIONS = dict(encoder=EncoderConfig, schedule=ScheduleConfig, head=HeadConfig)
 # flat setting names (registry entries, presets, `get_method` overrides, RunParams) -> (section, field)
@@ -157,6 +168,11 @@ class MethodConfig:
         if h.kind != 'flat' and (h.metadata or (h.pooling.startswith('vote-') and h.pooling != 'vote-mean')):
             raise ValueError(f"{self.name}: a {h.kind!r} head pools slice features (a `lascl.mil` pool) or averages slice logits "
                              f"('vote-mean'), without covariates; got pooling={h.pooling!r}, metadata={h.metadata}")
+        if e.crop not in ENCODER_CROPS: raise ValueError(f"{self.name}: crop must be one of {ENCODER_CROPS}, got {e.crop!r}")
+        if h.classifier not in HEAD_CLASSIFIERS: raise ValueError(f"{self.name}: head classifier must be one of {HEAD_CLASSIFIERS}, got {h.classifier!r}")
+        if h.classifier == 'gb' and (h.kind != 'flat' or h.finetune or self.task_class.classifies_patients):
+            raise ValueError(f"{self.name}: a gradient-boosting head (head_classifier='gb') classifies flat classes on frozen features; "
+                             f"got head kind {h.kind!r}, finetune={h.finetune}, objective {e.objective!r}")
         if h.bag_policy not in PatientBagDataset.policies: raise ValueError(f"{self.name}: head bag_policy must be one of {PatientBagDataset.policies}, got {h.bag_policy!r}")
         if h.finetune and self.task_class.classifies_patients:
             raise ValueError(f"{self.name}: objective {e.objective!r} is its own patient classifier; head_finetune needs a stage-1 encoder")
@@ -180,6 +196,8 @@ class MethodConfig:
         of stage 1 (encoder and schedule; and the head's network too, not its decision rule, for a task that is its own
         patient classifier)."""
         d = {k: v for k, v in self.to_dict().items() if k != 'description'}
+        for (part, f), default in _ADDED_DEFAULTS.items():
+            if d[part][f] == default: del d[part][f]
         if encoder_only:
             keep = ('version', 'encoder', 'schedule') + (('head',) if self.task_class.classifies_patients else ())
             d = {k: d[k] for k in keep}
@@ -201,6 +219,18 @@ _BASE = dict(
     **{'lascl-plc': dict(description="LaSCL-PLC (the paper's method): LaSCL + age/sex fusion + attention-MIL patient-level aggregation",
                          objective='classqueue', pairing='same_class', seg_branch=True, metadata=True, pooling='attention')},
 )
+# The baselines a reviewer asks for (issue: real data and baselines), in the main table next to the deep methods
+_BASELINES = {
+    'radiomics-gb': dict(description='Baseline: radiomics of the lesion region (first order, shape, GLCM, run lengths, peritumoural ring; '
+                                     'scikit-image), pooled per patient, + age/sex; gradient boosting',
+                         objective='radiomics', head_classifier='gb', metadata=True, pooling='mean'),
+    'embed-gb': dict(description="Baseline, the seed's side evaluator: gradient boosting on LaSCL's frozen slice embeddings pooled per "
+                                 "patient, + age/sex (the encoder is lascl-plc's)",
+                     objective='classqueue', pairing='same_class', seg_branch=True, head_classifier='gb', metadata=True, pooling='mean'),
+    'wholeslice-cnn': dict(description='Baseline: a CNN trained from scratch on whole slices (resized, no crop; what a user tries first); '
+                                       'patient = mean slice probability',
+                           objective='supervised', pooling='vote-mean', crop='whole'),
+}
 _ABLATIONS = {
     'lascl-plc-noseg': dict(description='LaSCL-PLC without the lesion segmentation branch', seg_branch=False),
     'lascl-plc-nometa': dict(description='LaSCL-PLC without age/sex fusion', metadata=False),
@@ -252,7 +282,7 @@ PRESETS = {
 }
 
 def _registry() -> dict[str, dict]:
-    reg = dict(_BASE)
+    reg = {**_BASE, **_BASELINES}
     for name, over in _ABLATIONS.items(): reg[name] = {**_BASE['lascl-plc'], **over, 'group': 'ablation'}
     return {**reg, **_CT, **{m: {**HMIL_SEED, **over} for m, over in _HMIL.items()}}
 
@@ -283,7 +313,8 @@ class EncoderTask(nn.Module):
     and built with `make_task(cfg)`; the runner, the command line and the tests only use this interface:
 
     - `forward(batch) -> (loss, logs)`: one training step (the engine's contract); `after_step()` after each optimiser step;
-    - `embed(x (B,C,H,W)) -> (B, D)`: frozen slice features (eval mode, no augmentation);
+    - `embed(x (B,C,H,W)) -> (B, D)`: frozen slice features (eval mode, no augmentation); with `uses_region`,
+      `embed(x, region (B,H,W))`;
     - `segment(x) -> (B, H, W)` lesion probabilities, or None without a lesion branch;
     - `patient_head() -> PatientHead` for a task that is its own patient classifier (`classifies_patients`), else None:
       stage 2 then trains a `PatientHead` on the frozen features;
@@ -292,6 +323,7 @@ class EncoderTask(nn.Module):
     inputs: str = 'slices'
     classifies_patients: bool = False
     trains: bool = True                    # False: nothing to train in stage 1 (objective 'none')
+    uses_region: bool = False              # True: `embed(x, region)` also takes the slices' lesion regions (radiomics)
     objectives: tuple = ()
 
     def __init__(self, cfg: MethodConfig, n_classes: int = 2):
@@ -422,6 +454,37 @@ class ClassQueueTask(MoCoTask):
     "LaSCL's class-queue MoCo: queued keys carry their class, so keys of the query's class are positives."
     def key_ids(self, batch): return batch['label']
 
+@register_task('radiomics')
+class RadiomicsTask(EncoderTask):
+    """No network and nothing to train: the slice features are hand-crafted radiomics of the lesion region of the main
+    image (`lascl.radiomics.slice_features`: first order, shape, GLCM, run lengths, peritumoural ring). `embed(x (B,C,H,W),
+    region (B,H,W)) -> (B, F)` (NaN where a feature is undefined); `uses_region`: the runner passes the store's lesion
+    regions (`SliceStore.region`: the ground truth, or under the predicted-lesion protocol the located lesion of
+    validation and test patients). With a gradient-boosting head it is the `radiomics-gb` baseline."""
+    trains, uses_region = False, True
+
+    @classmethod
+    def check_config(cls, cfg: MethodConfig) -> None:
+        if cfg.encoder.seg_branch or cfg.encoder.pretrained or cfg.head.classifier != 'gb':
+            raise ValueError(f"{cfg.name}: objective 'radiomics' has no network (seg_branch=False, pretrained=False) and its features "
+                             f"have missing values: it needs head_classifier='gb'")
+
+    def __init__(self, cfg: MethodConfig, n_classes: int = 2):
+        from lascl.radiomics import FEATURE_NAMES
+        super().__init__(cfg, n_classes)
+        self.feature_names = FEATURE_NAMES; self.num_features = len(FEATURE_NAMES)
+        self.register_buffer('_anchor', torch.zeros(0))          # (a device for `.to()`; no parameters)
+
+    def forward(self, batch): raise RuntimeError(f"{self.cfg.name}: objective 'radiomics' has no training step")
+
+    @torch.no_grad()
+    def embed(self, x: torch.Tensor, region: torch.Tensor | None = None) -> torch.Tensor:
+        from lascl.radiomics import slice_feature_matrix
+        if region is None: raise LasclDataError(f"{self.cfg.name}: radiomics features need the lesion region of every slice (region=...)")
+        f = slice_feature_matrix(x[:, 0].float().cpu().numpy(), region.cpu().numpy() > 0)
+        return torch.from_numpy(np.asarray(f, np.float32)).to(x.device)
+
+
 # %% ../nbs/30_methods.ipynb #92542a10
 SD_FLOOR = 0.1         # standardisation: no feature's sd below 10 % of the median feature sd (see `PatientHead.fit_stats`)
 Z_CLIP = 20.0          # standardised features are clipped to +-Z_CLIP: a value 20 training sds out is outside what the head was fitted on
@@ -504,6 +567,87 @@ def covariates(batch: dict) -> torch.Tensor:
     "The patient covariates of a batch or bag batch, `(B, 2)`: age and sex (1 = F, 0 = M; NaN where missing), as float32."
     return torch.stack([batch['age'].float(), batch['sex'].float()], 1)
 
+# %% ../nbs/30_methods.ipynb #deb90553
+_GB_MODULES = ('sklearn.', 'numpy', 'scipy.')       # what a gradient-boosting head's pickle may name (see `_SafeUnpickler`)
+_GB_BUILTINS = {'slice', 'range', 'set', 'frozenset', 'dict', 'list', 'tuple', 'complex', 'float', 'int', 'bytearray', 'getattr'}
+
+class _SafeUnpickler(pickle.Unpickler):
+    """Reads back a fitted scikit-learn model and nothing else: classes only from scikit-learn, NumPy and SciPy (and a few
+    builtin types), so that a checkpoint cannot name arbitrary code (checkpoints are otherwise read with `weights_only=True`)."""
+    def find_class(self, module, name):
+        if module.startswith(_GB_MODULES) or (module == 'builtins' and name in _GB_BUILTINS) or (module, name) == ('copyreg', '_reconstructor'):
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"gradient-boosting head: refusing to load {module}.{name} (not a scikit-learn / NumPy class)")
+
+class GBPatientHead(nn.Module):
+    """Gradient boosting on pooled slice features (`HeadConfig.classifier='gb'`: the `radiomics-gb` and `embed-gb`
+    baselines). Bag `emb (B,K,D)` + `valid (B,K)` (+ `meta (B,2)` age/sex) -> log class probabilities `(B, C)` and
+    uniform slice weights `(B, K)`, the `PatientHead` interface. The patient's features (`patient_features`) are the
+    mean, max and sum over its valid slices of each slice feature (NaN-aware: a feature undefined on some slices is
+    pooled over the others), plus age and sex; scikit-learn's `HistGradientBoostingClassifier` takes missing values as
+    they are. `fit(bags, val_bags)` chooses the number of boosting iterations on the validation patients (AUC, staged
+    predictions; ties go to fewer), then refits with it. The fitted model travels in the state dict (`get_extra_state`,
+    a byte tensor read back by a scikit-learn-only unpickler)."""
+    vote, pooling, clip = False, 'gb', None
+    def __init__(self, dim: int, n_classes: int = 2, metadata: bool = False, covariates: tuple[str, ...] = ('age', 'sex'),
+                 max_iter: int = 300, learning_rate: float = 0.05, max_leaf_nodes: int = 15, min_samples_leaf: int = 5,
+                 l2_regularization: float = 1.0, seed: int = 0):
+        super().__init__()
+        self.dim, self.n_classes, self.metadata, self.covariates, self.seed = dim, n_classes, metadata, covariates, seed
+        self.params = dict(learning_rate=learning_rate, max_leaf_nodes=max_leaf_nodes, min_samples_leaf=min_samples_leaf,
+                           l2_regularization=l2_regularization, class_weight='balanced', early_stopping=False, random_state=seed)
+        self.max_iter, self.model, self.n_iter = max_iter, None, None
+        self.register_buffer('mu', torch.zeros(dim)); self.register_buffer('sd', torch.ones(dim))   # (device and interface only)
+
+    def patient_features(self, emb: torch.Tensor, valid: torch.Tensor, meta: torch.Tensor | None = None) -> np.ndarray:
+        "`(B, 3D [+2])` float64: mean, max and sum over the valid slices of each feature (NaN where no slice defines it), then the covariates."
+        e = emb.detach().double().cpu().numpy(); v = valid.cpu().numpy()[..., None]
+        x = np.where(v, e, np.nan)
+        with np.errstate(all='ignore'), warnings.catch_warnings():
+            warnings.simplefilter('ignore', RuntimeWarning)
+            parts = [np.nanmean(x, 1), np.nanmax(x, 1), np.where(np.isnan(x).all(1), np.nan, np.nansum(x, 1))]
+        if self.metadata: parts.append(meta.detach().double().cpu().numpy())
+        return np.concatenate(parts, 1)
+
+    def _meta(self, bags: dict): return covariates(bags) if self.metadata else None
+
+    def _model(self, n_iter: int):
+        from sklearn.ensemble import HistGradientBoostingClassifier
+        return HistGradientBoostingClassifier(max_iter=n_iter, **self.params)
+
+    def fit(self, bags: dict, val_bags: dict | None = None) -> pd.DataFrame:
+        "Fit on the training bags; with `val_bags`, the iteration count by validation AUC. The history: `epoch` (iterations), `val_auc`."
+        from lascl.metrics import auc_score
+        X, y = self.patient_features(bags['emb'], bags['valid'], self._meta(bags)), bags['label'].numpy()
+        if len(np.unique(y)) < 2: raise LasclDataError(f"gradient-boosting head: the training patients hold one class only ({np.unique(y).tolist()})")
+        model = self._model(self.max_iter).fit(X, y)
+        if val_bags is None: self.model, self.n_iter = model, self.max_iter; return pd.DataFrame()
+        Xv, yv = self.patient_features(val_bags['emb'], val_bags['valid'], self._meta(val_bags)), val_bags['label'].numpy()
+        aucs = [auc_score(yv, P if self.n_classes > 2 else P[:, 1]) for P in model.staged_predict_proba(Xv)]
+        self.n_iter = int(np.nanargmax(aucs)) + 1 if np.isfinite(aucs).any() else self.max_iter
+        self.model = self._model(self.n_iter).fit(X, y)
+        return pd.DataFrame(dict(epoch=np.arange(1, len(aucs) + 1), val_auc=aucs))
+
+    def fit_stats(self, emb, meta=None) -> 'GBPatientHead': return self        # (nothing to standardise)
+    def standardise(self, emb: torch.Tensor) -> torch.Tensor:
+        "The slice features as they are, NaN as 0 (what the results' patient embeddings file holds)."
+        return torch.nan_to_num(emb)
+
+    def forward(self, emb: torch.Tensor, valid: torch.Tensor, meta: torch.Tensor | None = None):
+        if self.model is None: raise RuntimeError("GBPatientHead: fit() it first (or load a fitted state dict)")
+        P = self.model.predict_proba(self.patient_features(emb, valid, meta))
+        w = valid.float() / valid.sum(1, keepdim=True).clamp_min(1)
+        return torch.from_numpy(P).float().clamp_min(1e-6).log().to(emb.device), w
+
+    def get_extra_state(self):
+        return torch.frombuffer(bytearray(pickle.dumps(dict(model=self.model, n_iter=self.n_iter))), dtype=torch.uint8) if self.model is not None else torch.zeros(0, dtype=torch.uint8)
+
+    def set_extra_state(self, state):
+        if len(state) == 0: self.model = self.n_iter = None; return
+        d = _SafeUnpickler(io.BytesIO(state.numpy().tobytes())).load()
+        self.model, self.n_iter = d['model'], d['n_iter']
+
+
 # %% ../nbs/30_methods.ipynb #78b1b588
 _MASKED = -1e4         # logit of a grade its type does not have: probability exp(-1e4) = 0, gradients stay finite
 
@@ -578,8 +722,9 @@ class HierarchicalPatientHead(PatientHead):
         return nll.mean()
 
 def patient_head_for(cfg: MethodConfig, dim: int, classes, grades: dict | None = None, clip: float | None = Z_CLIP) -> PatientHead:
-    "The stage-2 head of a method: a `PatientHead` over the classes, or for `cfg.head.kind` 'hierarchical' / 'joint' a `HierarchicalPatientHead` (needs the cohort's grades)."
+    "The stage-2 head of a method: a `GBPatientHead` for `cfg.head.classifier='gb'`, a `PatientHead` over the classes, or for `cfg.head.kind` 'hierarchical' / 'joint' a `HierarchicalPatientHead` (needs the cohort's grades)."
     h = cfg.head
+    if h.classifier == 'gb': return GBPatientHead(dim, len(classes), metadata=h.metadata)
     if h.kind == 'flat': return PatientHead(dim, len(classes), h.pooling, h.metadata, h.hidden, clip=clip)
     if not grades:
         raise ValueError(f"{cfg.name}: a {h.kind!r} head classifies type and grade, and this cohort has no grades "

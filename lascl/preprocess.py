@@ -6,7 +6,7 @@
 from __future__ import annotations
 import hashlib, io, json, os, re, tempfile, warnings, zipfile, zlib
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, asdict
+from dataclasses import dataclass, field, asdict, replace
 from pathlib import Path
 from typing import Callable, Sequence
 import numpy as np
@@ -22,7 +22,7 @@ __all__ = ['WINDOWS', 'NORMALISATIONS', 'PREPROCESS_VERSION', 'CROPS', 'EMPTY_MA
            'window', 'largest_component', 'fill_holes', 'ct_brain_mask', 'skull_strip', 'normalise_intensity',
            'bias_field_correct', 'resample', 'resample_mask', 'lesion_bbox', 'select_lesion_slices', 'lesion_centre',
            'lesion_centred_crop', 'PreprocessConfig', 'preprocess_patient', 'SliceStore', 'table_hash', 'input_columns',
-           'input_fingerprint', 'content_hash', 'cache_path', 'read_channel', 'build_cache']
+           'input_fingerprint', 'content_hash', 'cache_path', 'read_channel', 'locations_digest', 'build_cache']
 
 # %% ../nbs/02_preprocess.ipynb #c50eb262
 def _arr(x) -> np.ndarray:
@@ -349,10 +349,15 @@ def _brain_slices(brain: np.ndarray, cfg: PreprocessConfig, name: str) -> tuple[
     return centre, zs
 
 def preprocess_patient(image: Volume, mask: Volume | None, cfg: PreprocessConfig | None = None,
-                       channels: Sequence[Volume] | None = None, name: str | None = None) -> dict:
+                       channels: Sequence[Volume] | None = None, name: str | None = None, location=None) -> dict:
     """One patient's slices: `images (S, H, W) float32`, `masks (S, H, W) uint8`, `z (S,) int64` (+ `channels (S, C, H, W)`;
     with `crop='brain'` or `per_slice` also `dropped`, the number of slices left out: below the brain-fraction cut-off, or
-    without lesion pixels in a slice collection)."""
+    without lesion pixels in a slice collection).
+
+    `location` (a `(z, y, x)` array or `Volume` on the image's grid, e.g. a located lesion: `lascl.locate`): where the
+    lesion is taken to be. The slices kept and the crop centres then come from it, never from `mask`; `masks` still holds
+    `mask` cropped there (what evaluation compares with), and `regions (S, H, W) uint8` the cropped location. An empty
+    location keeps all slices, brain- or image-centred (as `empty_mask='all'`). `mask` may then be None (inference)."""
     cfg = cfg or PreprocessConfig(); name = name or _src(image)
     image = _as_volume(image, 'image', name)
     _check_finite(image.array, f"{name}: image{_file_of(image, name)}")
@@ -364,8 +369,13 @@ def preprocess_patient(image: Volume, mask: Volume | None, cfg: PreprocessConfig
     for k, c in zip(cfg.channels, channels):
         if c.shape != image.shape: raise LasclDataError(f"{name}: channel {k!r} shape {c.shape} differs from the image shape {image.shape}")
         _check_finite(c.array, f"{name}: channel {k!r}{_file_of(c, name, ' file ')}")
+    if location is not None:
+        loc = _arr(location)
+        if loc.shape != image.shape: raise LasclDataError(f"{name}: lesion location shape {loc.shape} differs from the image shape {image.shape}")
+        location = image.with_array((loc > 0).astype(np.uint8))
+        if not (loc > 0).any(): cfg = replace(cfg, empty_mask='all')      # nothing located: every slice, as a patient without a mask
     if mask is None:
-        if cfg.empty_mask == 'error' and cfg.crop == 'lesion':
+        if cfg.empty_mask == 'error' and cfg.crop == 'lesion' and location is None:
             raise LasclDataError(f"{name}: no lesion mask (set PreprocessConfig.empty_mask='all' to keep all slices; one of {EMPTY_MASKS}; "
                                   f"in run_hb.ipynb / lascl train: empty_mask='all', --empty-mask all)")
         mask = image.with_array(np.zeros(image.shape, np.uint8))
@@ -374,7 +384,9 @@ def preprocess_patient(image: Volume, mask: Volume | None, cfg: PreprocessConfig
     if cfg.spacing is not None:
         image, mask = resample(image, cfg.spacing), resample_mask(mask, cfg.spacing)
         channels = [resample(c, cfg.spacing) for c in channels]
-    lesion = mask.array > 0
+        if location is not None: location = resample_mask(location, cfg.spacing)
+    truth = mask.array > 0
+    lesion = truth if location is None else location.array > 0       # where the lesion is taken to be: slices and centres
     brain = None     # the lesion always counts as brain: a dark cyst must never be blanked as background
     if cfg.skull_strip: brain = (_arr(ct_brain_mask(image) if cfg.modality == 'CT' else skull_strip(image)) > 0) | lesion
     if cfg.crop == 'brain': centre, zs = _brain_slices(brain, cfg, name)
@@ -390,10 +402,12 @@ def preprocess_patient(image: Volume, mask: Volume | None, cfg: PreprocessConfig
                 lesion_centre(brain)[1:] if brain is not None and brain.any() else (np.array(image.shape[1:]) - 1) / 2)
     if cfg.per_slice or cfg.crop == 'whole' or cfg.crop_extent is not None:      # crops resized per slice
         centres = centres if cfg.per_slice else np.repeat(np.asarray(centre, float)[None], len(zs), 0)
-        crop = lambda v: _slice_crops(_prepare_intensity(v, brain, cfg), lesion.astype(np.uint8), zs, centres, cfg)
-    else: crop = lambda v: lesion_centred_crop(_prepare_intensity(v, brain, cfg), lesion.astype(np.uint8), cfg.crop_size, zs, centre)
+        cut = lambda a, m: _slice_crops(a, m.astype(np.uint8), zs, centres, cfg)
+    else: cut = lambda a, m: lesion_centred_crop(a, m.astype(np.uint8), cfg.crop_size, zs, centre)
+    crop = lambda v: cut(_prepare_intensity(v, brain, cfg), truth)
     img, msk = crop(image)
     out = dict(images=img, masks=msk, z=zs.astype(np.int64))
+    if location is not None: out['regions'] = cut(lesion.astype(np.float32), lesion)[1]
     if cfg.crop == 'brain' or cfg.per_slice: out['dropped'] = int(image.shape[0] - len(zs))
     if channels: out['channels'] = np.stack([crop(c)[0] for c in channels], 1)
     return out
@@ -451,6 +465,7 @@ class SliceStore:
     classes: list[str]
     channels: np.ndarray | None = None   # (N, C, H, W) float32 extra contrasts, optional
     meta: dict = field(default_factory=dict)
+    regions: np.ndarray | None = None    # (N, H, W) uint8: where a model may take the lesion to be (`region`); None: the masks
 
     def __post_init__(self):
         self.images = np.asarray(self.images, np.float32); self.masks = np.asarray(self.masks, np.uint8)
@@ -463,6 +478,9 @@ class SliceStore:
         if self.masks.shape != self.images.shape: raise LasclDataError(f"SliceStore.masks: shape {self.masks.shape} != images {self.images.shape}")
         if N and (self.patient.min() < 0 or self.patient.max() >= len(self.patients)):
             raise LasclDataError(f"SliceStore.patient: row index out of range 0..{len(self.patients) - 1}")
+        if self.regions is not None:
+            self.regions = np.asarray(self.regions, np.uint8)
+            if self.regions.shape != self.images.shape: raise LasclDataError(f"SliceStore.regions: shape {self.regions.shape} != images {self.images.shape}")
         if self.channels is not None:
             self.channels = np.asarray(self.channels, np.float32)
             if self.channels.ndim != 4 or len(self.channels) != N or self.channels.shape[2:] != self.images.shape[1:]:
@@ -480,6 +498,10 @@ class SliceStore:
         "Encoder inputs `(n, n_channels, H, W)` float32 of the slices `idx` (an index array or a slice): the image, then the contrasts."
         x = self.images[idx][:, None]
         return x if self.channels is None else np.concatenate([x, self.channels[idx]], 1)
+    def region(self, idx) -> np.ndarray:
+        """The lesion region `(n, H, W)` uint8 a model may use as an input (radiomics): the located lesion where the store was
+        built with `build_cache(locations=...)` (the predicted-lesion protocol's validation and test patients), else the mask."""
+        return (self.masks if self.regions is None else self.regions)[idx]
     @property
     def labels(self) -> np.ndarray:
         "Patient label of every slice `(N,)`."
@@ -504,6 +526,7 @@ class SliceStore:
                       patients=np.array(self.patients.to_json(orient='table', index=False)),
                       classes=np.array(json.dumps(self.classes)), meta=np.array(json.dumps(self.meta, default=str)))
         if self.channels is not None: arrays['channels'] = self.channels.astype(image_dtype)
+        if self.regions is not None: arrays['regions'] = self.regions
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + '.', suffix='.tmp')
         try:
             with os.fdopen(fd, 'wb') as f: np.savez_compressed(f, **arrays)
@@ -521,7 +544,7 @@ class SliceStore:
                 d = {k: f[k] for k in f.files}
             patients = pd.read_json(io.StringIO(str(d.pop('patients'))), orient='table')
             return cls(patients=patients, classes=json.loads(str(d.pop('classes'))), meta=json.loads(str(d.pop('meta'))),
-                       channels=d.pop('channels', None), **{k: d[k] for k in ('images', 'masks', 'patient', 'z')})
+                       channels=d.pop('channels', None), regions=d.pop('regions', None), **{k: d[k] for k in ('images', 'masks', 'patient', 'z')})
         except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as e:
             if isinstance(e, LasclDataError): raise
             raise LasclDataError(f"SliceStore.load({str(path)!r}): not a readable slice store ({type(e).__name__}: {e})") from e
@@ -597,7 +620,7 @@ def read_channel(value, root: Path | None = None) -> Volume:
     from lascl.io import read_volume                     # same (data) layer, imported only when channels are used
     return read_volume(_input_path(value, root))
 
-def _patient_slices(cohort: Cohort, i: int, cfg: PreprocessConfig, channel_reader) -> dict:
+def _patient_slices(cohort: Cohort, i: int, cfg: PreprocessConfig, channel_reader, location=None) -> dict:
     row = cohort.table.iloc[i]; name = f"cohort {cohort.name!r} patient {row['patient_id']!r} (row {i})"
     try:
         image, mask = cohort.load(i)
@@ -609,7 +632,7 @@ def _patient_slices(cohort: Cohort, i: int, cfg: PreprocessConfig, channel_reade
             except LasclDataError as e:
                 full, short = str(_input_path(row[c], cohort.root)), Path(str(row[c])).name
                 raise LasclDataError(f"{name}, channel {c!r} ({short}): " + str(e).replace(full, short).replace(str(row[c]), short)) from None
-        return preprocess_patient(image, mask, cfg, chans, name=name)
+        return preprocess_patient(image, mask, cfg, chans, name=name, location=location)
     except LasclDataError as e:
         if name in str(e): raise
         raise LasclDataError(f"{name}: {e}") from e
@@ -628,14 +651,33 @@ def _cached_store(path: Path, key: str) -> SliceStore | None:
                       f"expected {key!r}); rebuilding it"); return None
     return store
 
+def locations_digest(locations: dict) -> str:
+    "16 hex digits of lesion locations `{patient_id: (z, y, x) mask}` (ids, shapes and voxels)."
+    h = hashlib.blake2b(digest_size=8)
+    for pid in sorted(locations):
+        a = np.ascontiguousarray(np.asarray(locations[pid]) > 0)
+        h.update(f'{pid}:{a.shape};'.encode()); h.update(np.packbits(a).data)
+    return h.hexdigest()
+
 def build_cache(cohort: Cohort, cfg: PreprocessConfig | None = None, cache_dir=None, progress: bool = True, workers: int = 0,
-                refresh: bool = False, channel_reader: Callable[[object], Volume] | None = None) -> SliceStore:
-    "The `SliceStore` of `cohort` preprocessed with `cfg`: read from the cache file if present (and readable), else built and saved."
+                refresh: bool = False, channel_reader: Callable[[object], Volume] | None = None,
+                locations: dict | None = None) -> SliceStore:
+    """The `SliceStore` of `cohort` preprocessed with `cfg`: read from the cache file if present (and readable), else built
+    and saved. `locations` `{patient_id: (z, y, x) mask}`: for those patients the slices and crops come from the given
+    lesion location instead of the mask (`preprocess_patient(location=...)`; the predicted-lesion protocol), and the
+    store's `regions` hold it (the masks for the other patients); the locations are part of the cache key."""
     cfg = cfg or PreprocessConfig()
-    fp = input_fingerprint(cohort, cfg); key = content_hash(cohort, cfg, fp); path = cache_path(cohort, cfg, cache_dir, key)
+    fp = input_fingerprint(cohort, cfg); key = content_hash(cohort, cfg, fp)
+    if locations:
+        unknown = sorted(set(map(str, locations)) - set(cohort.table['patient_id'].astype(str)))
+        if unknown: raise LasclDataError(f"build_cache: locations given for patients not in cohort {cohort.name!r}: {unknown[:5]}")
+        locations = {str(k): v for k, v in locations.items()}
+        key = hashlib.sha256(f'{key}/{locations_digest(locations)}'.encode()).hexdigest()[:16]
+    path = cache_path(cohort, cfg, cache_dir, key)
     if not refresh and (store := _cached_store(path, key)) is not None: return store
     reader = channel_reader or (lambda v: read_channel(v, cohort.root))
-    work = lambda i: _patient_slices(cohort, i, cfg, reader)
+    ids = cohort.table['patient_id'].astype(str).to_numpy()
+    work = lambda i: _patient_slices(cohort, i, cfg, reader, (locations or {}).get(ids[i]))
     idx = range(len(cohort)); bar = dict(total=len(cohort), desc=f'preprocess {cohort.name}', disable=not progress)
     if workers > 0:
         with ThreadPoolExecutor(workers) as ex: parts = list(tqdm(ex.map(work, idx), **bar))
@@ -646,9 +688,11 @@ def build_cache(cohort: Cohort, cfg: PreprocessConfig | None = None, cache_dir=N
     store = SliceStore(images=cat('images'), masks=cat('masks'), z=cat('z'),
                        patient=np.concatenate([np.full(len(p['z']), i, np.int64) for i, p in enumerate(parts)] or [np.zeros(0, np.int64)]),
                        patients=cohort.table.copy(), classes=cohort.classes, channels=cat('channels') if cfg.channels else None,
+                       regions=np.concatenate([p.get('regions', p['masks']) for p in parts]) if locations and parts else None,
                        meta=dict(cohort=cohort.name, config=cfg.to_dict(), config_hash=cfg.hash(), table_hash=table_hash(cohort.table),
                                  version=PREPROCESS_VERSION, cache_version=CACHE_VERSION, content_hash=key, inputs=fp))
     if cfg.crop == 'brain' or cfg.per_slice:                  # slices left out (brain fraction; no lesion in the slice), per patient
         store.meta['dropped_slices'] = dict(zip(cohort.table['patient_id'].astype(str), (int(p['dropped']) for p in parts)))
+    if locations: store.meta['located'] = sorted(locations)
     store.save(path)
     return store
