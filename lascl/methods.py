@@ -596,7 +596,7 @@ class GBPatientHead(nn.Module):
         self.dim, self.n_classes, self.metadata, self.covariates, self.seed = dim, n_classes, metadata, covariates, seed
         self.params = dict(learning_rate=learning_rate, max_leaf_nodes=max_leaf_nodes, min_samples_leaf=min_samples_leaf,
                            l2_regularization=l2_regularization, class_weight='balanced', early_stopping=False, random_state=seed)
-        self.max_iter, self.model, self.n_iter = max_iter, None, None
+        self.max_iter, self.model, self.n_iter, self.keep = max_iter, None, None, None   # keep: features defined on some training patient
         self.register_buffer('mu', torch.zeros(dim)); self.register_buffer('sd', torch.ones(dim))   # (device and interface only)
 
     def patient_features(self, emb: torch.Tensor, valid: torch.Tensor, meta: torch.Tensor | None = None) -> np.ndarray:
@@ -619,10 +619,12 @@ class GBPatientHead(nn.Module):
         "Fit on the training bags; with `val_bags`, the iteration count by validation AUC. The history: `epoch` (iterations), `val_auc`."
         from lascl.metrics import auc_score
         X, y = self.patient_features(bags['emb'], bags['valid'], self._meta(bags)), bags['label'].numpy()
+        self.keep = ~np.isnan(X).all(0)                # a feature no training patient defines carries nothing (and stops the binning)
+        X = X[:, self.keep]
         if len(np.unique(y)) < 2: raise LasclDataError(f"gradient-boosting head: the training patients hold one class only ({np.unique(y).tolist()})")
         model = self._model(self.max_iter).fit(X, y)
         if val_bags is None: self.model, self.n_iter = model, self.max_iter; return pd.DataFrame()
-        Xv, yv = self.patient_features(val_bags['emb'], val_bags['valid'], self._meta(val_bags)), val_bags['label'].numpy()
+        Xv, yv = self.patient_features(val_bags['emb'], val_bags['valid'], self._meta(val_bags))[:, self.keep], val_bags['label'].numpy()
         aucs = [auc_score(yv, P if self.n_classes > 2 else P[:, 1]) for P in model.staged_predict_proba(Xv)]
         self.n_iter = int(np.nanargmax(aucs)) + 1 if np.isfinite(aucs).any() else self.max_iter
         self.model = self._model(self.n_iter).fit(X, y)
@@ -635,17 +637,17 @@ class GBPatientHead(nn.Module):
 
     def forward(self, emb: torch.Tensor, valid: torch.Tensor, meta: torch.Tensor | None = None):
         if self.model is None: raise RuntimeError("GBPatientHead: fit() it first (or load a fitted state dict)")
-        P = self.model.predict_proba(self.patient_features(emb, valid, meta))
+        P = self.model.predict_proba(self.patient_features(emb, valid, meta)[:, self.keep])
         w = valid.float() / valid.sum(1, keepdim=True).clamp_min(1)
         return torch.from_numpy(P).float().clamp_min(1e-6).log().to(emb.device), w
 
     def get_extra_state(self):
-        return torch.frombuffer(bytearray(pickle.dumps(dict(model=self.model, n_iter=self.n_iter))), dtype=torch.uint8) if self.model is not None else torch.zeros(0, dtype=torch.uint8)
+        return torch.frombuffer(bytearray(pickle.dumps(dict(model=self.model, n_iter=self.n_iter, keep=self.keep))), dtype=torch.uint8) if self.model is not None else torch.zeros(0, dtype=torch.uint8)
 
     def set_extra_state(self, state):
-        if len(state) == 0: self.model = self.n_iter = None; return
+        if len(state) == 0: self.model = self.n_iter = self.keep = None; return
         d = _SafeUnpickler(io.BytesIO(state.numpy().tobytes())).load()
-        self.model, self.n_iter = d['model'], d['n_iter']
+        self.model, self.n_iter, self.keep = d['model'], d['n_iter'], d['keep']
 
 
 # %% ../nbs/30_methods.ipynb #78b1b588
