@@ -84,6 +84,7 @@ class TrainedModel:
     offsets: list | None = None          # K > 2 classes: class-prior offsets fitted on the run's validation patients
     inputs: dict | None = None           # what it was trained on (`lascl.experiment.Run.input_record`): modality, contrasts, classes, ...
     grades: dict | None = None           # a type/grade model: the grades of each type (`Cohort.grades`)
+    locator: object | None = None        # a run of the predicted-lesion protocol: its lesion segmenter (lascl.locate.Locator)
 
 def _n_classes(head_state: dict) -> int:
     "Number of classes of a PatientHead state dict: rows of its last 2-D weight (the output layer)."
@@ -128,8 +129,18 @@ def load_trained(checkpoint: str | Path, device: str = 'cpu', preset: str | None
                        f"{cfg.encoder.in_chans} input channel(s)): {'; '.join(lines)[:400]}. Use the params.json of the run that "
                        f"wrote it (next to the checkpoint) or the --preset it was trained with") from e
     dev = get_device(device)
+    locator = None
+    if 'locator' in ck:                    # lesion='predicted': the fold's lesion segmenter, for patients without a mask
+        from lascl.locate import Locator, LocatorConfig
+        from lascl.preprocess import PreprocessConfig
+        lk = ck['locator']
+        try:
+            locator = Locator(LocatorConfig(**lk['config']), PreprocessConfig(**lk['preprocess']), lk['layout'])
+            locator.load_state_dict(lk['state'])
+        except (KeyError, TypeError, RuntimeError) as e: raise _bad(f"checkpoint {path}: its locator cannot be rebuilt ({type(e).__name__}: {e})") from e
+        locator = locator.to(dev).eval()
     return TrainedModel(task.to(dev).eval(), head.to(dev).eval(), cfg, float(ck['threshold']), str(ck['method']), ck.get('classes'),
-                        ck.get('offsets'), ck.get('inputs'), ck.get('grades'))
+                        ck.get('offsets'), ck.get('inputs'), ck.get('grades'), locator)
 
 def infer_store(model: TrainedModel | str | Path, store, device: str = 'cpu', batch_size: int = 256):
     """Patient-level predictions for every patient of a `SliceStore`: a DataFrame with `patient_id` (as in the store),
@@ -189,7 +200,10 @@ def _input_cohort(input: str | Path, mask: str | Path | None = None, patient_id:
     return Cohort('input', table, ['class 0', 'class 1'], reader=lambda row: (image, m))
 
 def preprocess_inputs(cohort, model: TrainedModel, progress: bool = True):
-    "Preprocess every patient of `cohort` as the run's training data were; a `SliceStore` (nothing written to disk)."
+    """Preprocess every patient of `cohort` as the run's training data were; a `SliceStore` (nothing written to disk). A
+    patient without a mask is cropped where the model's locator finds the lesion (a run with `lesion='predicted'`: exactly
+    the path its validation and test patients took; the store's `regions` hold the located lesion), else, for a model
+    without a locator, brain-centred on all its slices, with a warning."""
     import numpy as np
     from tqdm.auto import tqdm
     from lascl.experiment import preprocess_config
@@ -206,20 +220,29 @@ def preprocess_inputs(cohort, model: TrainedModel, progress: bool = True):
     absent = [c for c in cfg.channels if c not in cohort.table]
     if absent: raise _bad(f"input: {model.method} reads the contrasts {list(cfg.channels)} next to the image; give a manifest CSV "
                           f"with the column(s) {absent} (paths of co-registered volumes)")
-    parts, missing = [], []
+    parts, missing, located = [], [], []
     for i in tqdm(range(len(cohort)), desc='preprocess', unit='patient', disable=not progress):
         image, mask = cohort.load(i)
         check_modality(image.modality, f"patient row {i} (from its file header)")
-        if mask is None: missing.append(str(cohort.table['patient_id'].iloc[i]))
         chans = [read_channel(cohort.table[c].iloc[i], cohort.root) for c in cfg.channels]
+        if mask is None and model.locator is not None:           # the lesion as the run's locator finds it
+            location = model.locator.predict(image, name=f'patient row {i}'); located.append(bool(location.any()))
+            parts.append(preprocess_patient(image, None, cfg, chans, name=f'patient row {i}', location=location))
+            continue
+        if mask is None: missing.append(str(cohort.table['patient_id'].iloc[i]))
         parts.append(preprocess_patient(image, mask, cfg if mask is not None else no_mask, chans, name=f'patient row {i}'))
+    if located and not all(located):
+        warnings.warn(f"the locator found no lesion in {located.count(False)} of {len(located)} patient(s) without a mask: all "
+                      "their slices are used, brain- or image-centred", LasclWarning)
     if missing:
         warnings.warn(f"{len(missing)} of {len(cohort)} patient(s) have no lesion mask: using the brain-centred crop of all "
                       f"their slices (PreprocessConfig(empty_mask='all')); {model.method} was trained on lesion-centred "
-                      "crops, so give --mask (or a manifest 'mask' column) where you can", LasclWarning)
+                      "crops, so give --mask (or a manifest 'mask' column) where you can, or use a model trained with "
+                      "lesion='predicted', which locates the lesion itself", LasclWarning)
     cat = lambda k: np.concatenate([p[k] for p in parts])
     return SliceStore(images=cat('images'), masks=cat('masks'), z=cat('z'), patients=cohort.table.copy(), classes=cohort.classes,
                       channels=cat('channels') if cfg.channels else None,
+                      regions=np.concatenate([p.get('regions', p['masks']) for p in parts]) if located else None,
                       patient=np.concatenate([np.full(len(p['z']), i, np.int64) for i, p in enumerate(parts)]))
 
 # %% ../nbs/32_cli.ipynb #d50b25d5

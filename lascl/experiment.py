@@ -12,7 +12,9 @@ import pandas as pd
 import torch
 from torch.utils.data import DataLoader
 from .core import Cohort, LasclDataError, default_data_dir, get_device, seed_everything, to_numpy, grade_codes, grade_list, pseudonymise, id_salt
-from .preprocess import PreprocessConfig, SliceStore, build_cache
+from .preprocess import PreprocessConfig, SliceStore, build_cache, content_hash
+from .locate import (LOCATOR_PRESETS, Locator, whole_slice_config, locator_training_set, train_locator, save_locator,
+                          load_locator, locate_cohort, location_report)
 from .data import (ContrastivePairDataset, ClassBalancedSampler, ClassPureBatchSampler, cohort_folds, split_fold,
                         FoldSplit, encode_sex, PatientBagDataset, collate_bags, EpochSeeded, PatientOrder)
 from .train import TrainConfig, fit, save_checkpoint, load_checkpoint
@@ -23,8 +25,8 @@ from .methods import (MethodConfig, get_method, make_task, covariates, EncoderTa
                           HierarchicalPatientHead, BagFineTuneTask, patient_head_for)
 
 # %% auto #0
-__all__ = ['RUN_CROPS', 'SMOKE_HB', 'SMOKE_CT', 'EMBEDDED', 'SMOKE_TYPEGRADE', 'SMOKE_FIGSHARE', 'CT_FOV_MM', 'MR_INPLANE_MM',
-           'SLICE_CROP_EXTENT', 'RunParams', 'load_cohort', 'label_scheme', 'relabel', 'results_key',
+__all__ = ['RUN_CROPS', 'LESION_SOURCES', 'SMOKE_HB', 'SMOKE_CT', 'EMBEDDED', 'SMOKE_TYPEGRADE', 'SMOKE_FIGSHARE', 'CT_FOV_MM',
+           'MR_INPLANE_MM', 'SLICE_CROP_EXTENT', 'RunParams', 'load_cohort', 'label_scheme', 'relabel', 'results_key',
            'preprocess_config', 'ExperimentData', 'bag_loader', 'mil_predict', 'encoder_loader', 'encoder_validation',
            'embed_slices', 'store_digest', 'patient_bags', 'predict_patients', 'head_validation', 'lesion_dice',
            'write_atomic', 'write_json', 'params_record', 'Evaluation', 'RunResult', 'Run', 'run_experiment']
@@ -35,6 +37,7 @@ def _p(default, help: str):
     return field(default=default, metadata=dict(help=help))
 
 RUN_CROPS = ('auto', 'lesion', 'whole')
+LESION_SOURCES = ('gt', 'predicted')   # RunParams.lesion
 
 @dataclass
 class RunParams:
@@ -62,6 +65,9 @@ class RunParams:
                                   "slices, brain-centred)")
     crop: str = _p('auto', "the model input: 'auto' (lesion-centred for MRI, brain-centred for CT), 'lesion' or 'whole' "
                            "(the whole slice resized, no crop)")
+    lesion: str = _p('gt', "where the validation and test patients' slices and crops come from: 'gt' (their lesion masks) or "
+                           "'predicted' (a lesion segmenter trained on the training patients, run on their whole slices: "
+                           "lascl.locate; the masks then only score it); results go to <cohort>-predicted/")
     raw_ids: bool = _p(False, "write the cohort's own patient ids into the results (default: pseudonyms salted with "
                               "$LASCL_ID_SALT, as lascl infer; the id map goes to <out_dir>/_private/)")
 
@@ -70,6 +76,7 @@ class RunParams:
         if self.preset not in PRESETS: raise ValueError(f"preset must be one of {list(PRESETS)}, got {self.preset!r}")
         if not 0 <= self.fold < self.n_folds: raise ValueError(f"fold must be in 0..{self.n_folds - 1}, got {self.fold}")
         if self.empty_mask not in ('error', 'all'): raise ValueError(f"empty_mask must be 'error' or 'all', got {self.empty_mask!r}")
+        if self.lesion not in LESION_SOURCES: raise ValueError(f"lesion must be one of {LESION_SOURCES}, got {self.lesion!r}")
         if self.crop not in RUN_CROPS: raise ValueError(f"crop must be one of {RUN_CROPS}, got {self.crop!r}")
 
     def method_config(self) -> MethodConfig:
@@ -149,11 +156,12 @@ def relabel(cohort: Cohort, labels: str = 'label') -> Cohort:
 
 def _safe(name: str) -> str: return ''.join(c if c.isalnum() or c in '-_' else '_' for c in name)
 
-def results_key(cohort: str, smoke: bool = False, labels: str = 'label') -> str:
+def results_key(cohort: str, smoke: bool = False, labels: str = 'label', lesion: str = 'gt') -> str:
     """The results folder name of a `cohort` parameter, the one key the runner, the command line and the Snakemake grid
     use (`results/<key>/<method>/fold<k>/`): an embedded cohort by its name ('hb', 'hb-smoke', 'hb-subtypes', 'ct', ...),
     a manifest by its name (the JSON sidecar's `name`, else the file stem), a Figshare folder or zip 'figshare', a folder
-    of slice images its folder name, any other name as given; made file-safe, and followed by '-<labels>' for another label scheme than 'label'."""
+    of slice images its folder name, any other name as given; made file-safe, followed by '-<labels>' for another label scheme than 'label', and by '-predicted' under the
+    predicted-lesion protocol (`RunParams.lesion`)."""
     p = Path(cohort)
     if cohort in EMBEDDED: key = f'{cohort}-smoke' if smoke else cohort
     elif p.suffix.lower() == '.csv':
@@ -163,7 +171,8 @@ def results_key(cohort: str, smoke: bool = False, labels: str = 'label') -> str:
     elif p.is_dir() or p.suffix.lower() == '.zip' or os.sep in cohort: key = 'figshare'
     else: key = cohort
     key = _safe(key)
-    return key if labels == 'label' or key.endswith(f'-{labels}') else f'{key}-{labels}'
+    key = key if labels == 'label' or key.endswith(f'-{labels}') else f'{key}-{labels}'
+    return f'{key}-predicted' if lesion == 'predicted' else key
 
 CT_FOV_MM = 224.0    # in-plane field of view of a CT crop: an adult brain with a margin
 MR_INPLANE_MM = 1.0  # MRI slices are resampled in-plane to 1 mm: a 64-pixel lesion-centred crop spans 64 mm
@@ -397,7 +406,8 @@ def write_json(obj, path: Path) -> None:
 def params_record(params: RunParams, cfg: MethodConfig) -> dict:
     "Every parameter of the run plus the method's settings and their hash (what `params.json` holds)."
     d = dict(**asdict(params), method_config=cfg.to_dict())
-    d['params_hash'] = hashlib.sha1(json.dumps({k: v for k, v in d.items() if k not in ('progress', 'device', 'out_dir')},
+    skip = ('progress', 'device', 'out_dir') + (('lesion',) if params.lesion == 'gt' else ())    # hashes from before `lesion` stand
+    d['params_hash'] = hashlib.sha1(json.dumps({k: v for k, v in d.items() if k not in skip},
                                                sort_keys=True, default=_json).encode()).hexdigest()[:12]
     return d
 
@@ -462,6 +472,8 @@ class Run:
         self.emb: torch.Tensor | None = None
         self.head: PatientHead | None = None
         self.evaluation: Evaluation | None = None
+        self.locator: Locator | None = None            # lesion='predicted': the fold's lesion segmenter
+        self.locator_report: pd.DataFrame | None = None
         self.histories: dict[str, pd.DataFrame] = {}
         self._bags: dict[str, dict] = {}
         self.t0 = time.time()
@@ -474,7 +486,7 @@ class Run:
     @property
     def key(self) -> str:
         "The results folder name of the run's cohort (`results_key`)."
-        return results_key(self.params.cohort, self.params.smoke, self.params.labels)
+        return results_key(self.params.cohort, self.params.smoke, self.params.labels, self.params.lesion)
     @property
     def out(self) -> Path:
         "The run's results folder: `<out_dir>/<key>/<method>/fold<k>/`."
@@ -486,37 +498,88 @@ class Run:
 
     # --- data ---
     def prepare(self) -> ExperimentData:
-        "Load the cohort, build or read its preprocessed cache, attach the saved folds and split out the run's fold."
+        """Load the cohort, attach the saved folds, split out the run's fold, build or read its preprocessed cache. With
+        `lesion='predicted'` the validation and test patients are preprocessed from the fold's located lesions (`_locate`)."""
         if self.data is None:
             p = self.params
             cohort = relabel(load_cohort(p.cohort, smoke=p.smoke, progress=p.progress), p.labels)   # one cohort, whatever the run seed
             pc = preprocess_config(cohort, self.cfg, p.empty_mask, p.crop)
             folds = cohort_folds(cohort, p.n_folds, seed=0, tag='' if p.labels == 'label' else f'-{p.labels}')
-            store = build_cache(cohort, pc, progress=p.progress)
+            split = split_fold(cohort.table.assign(fold=folds), p.fold, p.val_frac, seed=p.seed)
+            locations = self._locate(cohort, pc, split) if p.lesion == 'predicted' else None
+            store = build_cache(cohort, pc, progress=p.progress, locations=locations)
             if cohort.grades: store.meta['grades'] = cohort.grades          # the second label level (type -> grade)
-            store.patients['fold'] = store.patients['patient_id'].map(dict(zip(cohort.table['patient_id'], folds))).astype(int)
-            self.data = ExperimentData(cohort, store, split_fold(store.patients, p.fold, p.val_frac, seed=p.seed))
+            store.patients['fold'] = np.asarray(folds, int)                # (the store's table is the cohort's, row for row)
+            self.data = ExperimentData(cohort, store, split)
             self._check_split()
         return self.data
+
+    def _locate(self, cohort: Cohort, pc: PreprocessConfig, split: FoldSplit) -> dict:
+        """The predicted-lesion protocol: the fold's locator (`lascl.locate`; trained on the training patients' whole slices,
+        early-stopped on the validation patients', or read from `<out_dir>/<key>/_locators/`, shared by every method of the
+        fold) locates the lesion of every validation and test patient. Returns `{patient_id: (Z, H, W) mask}`."""
+        p = self.params
+        if pc.crop == 'brain':
+            raise LasclDataError(f"lesion='predicted': cohort {cohort.name!r} is preprocessed as brain-centred crops of every slice "
+                                 "(CT), which no lesion location changes; use lesion='gt'")
+        lcfg = LOCATOR_PRESETS[p.preset]
+        ids = cohort.table['patient_id'].astype(str).to_numpy()
+        key = hashlib.sha1(json.dumps(dict(locator=lcfg.hash(), inputs=content_hash(cohort, whole_slice_config(pc, lcfg.size)),
+                                           layout=cohort.layout, train=ids[split.train].tolist(), val=ids[split.val].tolist(),
+                                           seed=p.seed), sort_keys=True).encode()).hexdigest()[:16]
+        path = Path(p.out_dir) / self.key / '_locators' / f'{key}.pt'
+        ck = None
+        if path.is_file():
+            try: self.locator, ck = load_locator(path, p.device)
+            except Exception as e:
+                import warnings
+                warnings.warn(f"{path}: unreadable locator ({type(e).__name__}: {e}); training it again")
+        if ck is None:
+            train = locator_training_set(cohort, split.train, pc, lcfg, seed=p.seed, progress=p.progress)
+            val = locator_training_set(cohort, split.val, pc, lcfg, seed=p.seed, progress=p.progress)
+            self.locator, hist = train_locator(train, lcfg, pc, cohort.layout, val=val, device=p.device, seed=p.seed, progress=p.progress)
+            save_locator(self.locator, path, hist)
+            ck = load_checkpoint(path)
+        self.histories['locator'] = pd.DataFrame(ck['history'], columns=ck['history_columns'])
+        rows = np.concatenate([split.val, split.test])
+        locs_path = path.with_suffix('.locations.npz')        # the located lesions of this fold's validation and test patients
+        if locs_path.is_file():
+            with np.load(locs_path) as z: locations = {k: z[k].astype(np.uint8) for k in z.files}
+        else:
+            locations = locate_cohort(self.locator, cohort, rows, progress=p.progress)
+            write_atomic(locs_path, lambda t: _save_npz(t, **{k: v.astype(bool) for k, v in locations.items()}))
+        self.locator_report = location_report(locations, cohort)
+        r = self.locator_report
+        if p.progress:
+            print(f"{self.cfg.name} fold {p.fold}: located lesions of {len(r)} validation/test patients: a true lesion voxel found "
+                  f"in {r['overlap'].mean():.0%}, nothing found in {int(r['located_nothing'].sum())}, mean Dice {r['dice'].mean():.2f}")
+        return locations
 
     # --- where the lesions are ---
     def location_table(self) -> pd.DataFrame:
         """One row per validation and test patient: `split`, `crop_hit` (a true lesion voxel in the patient's crops),
         `lesion_slice_fraction` (the share of its kept slices with lesion). Written as `location.csv`: with crops from
-        the ground-truth masks every `crop_hit` is True; it is the number a located lesion has to be compared by."""
+        the ground-truth masks every `crop_hit` is True; it is the number a located lesion has to be compared by. Under
+        `lesion='predicted'` also the locator's `located_voxels`, `dice`, `overlap`, `located_nothing`, `centroid_mm`."""
         st, sp, p = self.prepare().store, self.data.split, self.params
         rows = np.concatenate([sp.val, sp.test])
         hit = np.array([bool(st.masks[st.slices_of(int(r))].any()) for r in rows])
         frac = np.array([float(st.masks[st.slices_of(int(r))].any((1, 2)).mean()) for r in rows])
         crops = pd.DataFrame(dict(patient_id=st.patients['patient_id'].astype(str).to_numpy()[rows], crop_hit=hit, lesion_slice_fraction=frac,
                                   split=['val'] * len(sp.val) + ['test'] * len(sp.test)))
+        if self.locator_report is not None:          # lesion='predicted': how the locator did on each patient
+            crops = crops.merge(self.locator_report.drop(columns='true_voxels'), on='patient_id', how='left')
         return crops
 
     def location_summary(self, split: str = 'test') -> dict:
         "For the `split` patients: how often their crops hold the true lesion, and the share of their slices with lesion."
         t = self.location_table(); t = t[t.split == split]
-        return dict(source='ground truth', n=len(t), crop_hit_rate=float(t['crop_hit'].mean()),
-                    lesion_slice_fraction=float(t['lesion_slice_fraction'].mean()))
+        out = dict(source='ground truth' if self.locator_report is None else 'predicted', n=len(t), crop_hit_rate=float(t['crop_hit'].mean()),
+                   lesion_slice_fraction=float(t['lesion_slice_fraction'].mean()))
+        if self.locator_report is not None:
+            out.update(locator_overlap_rate=float(t['overlap'].mean()), locator_dice=float(t['dice'].mean()),
+                       located_nothing=int(t['located_nothing'].sum()), centroid_mm=float(t['centroid_mm'].median()))
+        return out
 
     def _check_split(self) -> None:
         "Every class in the training and validation patients, before anything trains (early stopping and thresholds need them)."
@@ -753,11 +816,17 @@ class Run:
         thr = ev.decision['value']
         save_checkpoint(dict(encoder=task.state_dict(), head=head.state_dict(), threshold=float('nan') if thr is None else float(thr),
                              method=cfg.name, method_config=cfg.to_dict(), classes=list(st.classes),
-                             offsets=ev.decision.get('offsets'), grades=st.meta.get('grades'), inputs=self.input_record()), out / 'checkpoint.pt')
+                             offsets=ev.decision.get('offsets'), grades=st.meta.get('grades'), inputs=self.input_record(),
+                             **({} if self.locator is None else dict(locator=self.locator_checkpoint()))), out / 'checkpoint.pt')
         write_json({**params_record(p, cfg), 'preprocess': self.input_record()['preprocess'], 'spacing_known': self.data.cohort.spacing_known,
                     'layout': self.data.cohort.layout}, out / 'params.json')
         write_json(ev.metrics, out / 'metrics.json')
         return RunResult(out, ev.metrics, ev.predictions, history, task, head, self.emb)
+
+    def locator_checkpoint(self) -> dict:
+        "The fold's locator as plain checkpoint entries (what `lascl.locate.load_locator` and `lascl infer` rebuild it from)."
+        loc = self._need('locator', 'prepare')
+        return dict(state=loc.state_dict(), config=asdict(loc.cfg), preprocess=loc.preprocess.to_dict(), layout=loc.layout)
 
     def input_record(self) -> dict:
         """What the model was trained on, stored with its checkpoint so that `lascl infer` can refuse inputs that do not
