@@ -30,9 +30,9 @@ __all__ = ['LOCATOR_PRESETS', 'LocatorConfig', 'whole_slice_config', 'whole_slic
 @dataclass
 class LocatorConfig:
     "The first-stage lesion segmenter: whole slices of `size` pixels, a U-Net on a timm `backbone`; `hash()` keys its cache."
-    size: int = 96                 # whole slices resized to size x size (padded to square first)
+    size: int = 64                 # whole slices resized to size x size (padded to square first)
     backbone: str = 'resnet18'
-    epochs: int = 6
+    epochs: int = 4
     batch_size: int = 32
     lr: float = 1e-3
     neg_per_pos: float = 0.5       # slices without lesion per lesion slice in the training set (of volumes)
