@@ -5,7 +5,7 @@
 # %% ../nbs/31_experiment.ipynb #e4b4cbc6
 from __future__ import annotations
 import hashlib, json, os, tempfile, time
-from dataclasses import dataclass, asdict, field
+from dataclasses import dataclass, asdict, field, replace
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -26,10 +26,11 @@ from .methods import (MethodConfig, get_method, make_task, covariates, EncoderTa
 
 # %% auto #0
 __all__ = ['RUN_CROPS', 'LESION_SOURCES', 'SMOKE_HB', 'SMOKE_CT', 'EMBEDDED', 'SMOKE_TYPEGRADE', 'SMOKE_FIGSHARE', 'CT_FOV_MM',
-           'MR_INPLANE_MM', 'SLICE_CROP_EXTENT', 'RunParams', 'load_cohort', 'label_scheme', 'relabel', 'results_key',
-           'preprocess_config', 'ExperimentData', 'bag_loader', 'mil_predict', 'encoder_loader', 'encoder_validation',
-           'embed_slices', 'store_digest', 'patient_bags', 'predict_patients', 'head_validation', 'lesion_dice',
-           'write_atomic', 'write_json', 'params_record', 'Evaluation', 'RunResult', 'Run', 'run_experiment']
+           'MR_INPLANE_MM', 'ALL_SLICES', 'SLICE_CROP_EXTENT', 'RunParams', 'load_cohort', 'label_scheme', 'relabel',
+           'results_key', 'preprocess_config', 'ExperimentData', 'bag_loader', 'mil_predict', 'encoder_loader',
+           'encoder_validation', 'embed_slices', 'store_digest', 'patient_bags', 'predict_patients', 'head_validation',
+           'lesion_dice', 'write_atomic', 'write_json', 'params_record', 'Evaluation', 'RunResult', 'Run',
+           'run_experiment']
 
 # %% ../nbs/31_experiment.ipynb #7f6db655
 def _p(default, help: str):
@@ -176,6 +177,7 @@ def results_key(cohort: str, smoke: bool = False, labels: str = 'label', lesion:
 
 CT_FOV_MM = 224.0    # in-plane field of view of a CT crop: an adult brain with a margin
 MR_INPLANE_MM = 1.0  # MRI slices are resampled in-plane to 1 mm: a 64-pixel lesion-centred crop spans 64 mm
+ALL_SLICES = 10_000         # crop='whole-volume': a slice margin that keeps every slice of any volume
 SLICE_CROP_EXTENT = 0.25   # slice collections without a pixel spacing: the lesion-centred crop spans 1/4 of the slice side
                            # (about 62 mm of Figshare's ~250 mm field of view, as the 64 mm crop of the volumes)
 
@@ -187,7 +189,8 @@ def preprocess_config(cohort: Cohort, cfg: MethodConfig, empty_mask: str = 'erro
     lesion voxels gets ('error', or 'all' of its slices). A slice collection (`Cohort.layout == 'slices'`: Figshare, slice
     images) is located and cropped slice by slice, the crop spanning `SLICE_CROP_EXTENT` of the slice side when the pixel
     spacing is unknown. `crop` (`RunParams.crop`): 'auto' as above, 'lesion', or 'whole' (each slice resized whole: of a
-    slice collection every slice, of a volume the lesion's slices); a method's own `cfg.encoder.crop` wins over 'auto'."""
+    slice collection every slice, of a volume the lesion's slices); a method's own `cfg.encoder.crop` wins over 'auto'
+    ('whole-volume': every slice of a volume resized whole, slices without lesion too, as the loose-location seed reads them)."""
     if crop not in ('auto', 'lesion', 'whole'): raise LasclDataError(f"crop={crop!r}: expected 'auto', 'lesion' or 'whole'")
     if cfg.encoder.crop != 'auto':             # a method of whole slices (`wholeslice-cnn`) brings its own input
         if crop not in ('auto', cfg.encoder.crop):
@@ -195,6 +198,8 @@ def preprocess_config(cohort: Cohort, cfg: MethodConfig, empty_mask: str = 'erro
         crop = cfg.encoder.crop
     modality = str(cohort.table['modality'].iloc[0]) if 'modality' in cohort.table else 'MR'
     size = (cfg.encoder.image_size, cfg.encoder.image_size)
+    if cohort.layout == 'slices' and crop == 'whole-volume':
+        raise LasclDataError(f"method {cfg.name!r} reads every slice of a volume (crop='whole-volume'); cohort {cohort.name!r} is a slice collection")
     if modality == 'CT' and crop != 'auto':
         raise LasclDataError(f"crop={crop!r}: CT cohorts use brain-centred crops of every slice (crop='auto')")
     if cohort.layout == 'slices':
@@ -206,6 +211,9 @@ def preprocess_config(cohort: Cohort, cfg: MethodConfig, empty_mask: str = 'erro
     if crop == 'whole':
         return PreprocessConfig(modality='MR', crop='whole', crop_size=size, skull_strip=False, channels=cfg.encoder.channels,
                                 empty_mask=empty_mask)
+    if crop == 'whole-volume':        # every slice of the volume whole: where the lesion is, is for the model to find
+        return PreprocessConfig(modality='MR', crop='whole', crop_size=size, skull_strip=False, channels=cfg.encoder.channels,
+                                empty_mask='all', slice_margin=ALL_SLICES)
     if modality == 'CT':
         mm = CT_FOV_MM / cfg.encoder.image_size
         return PreprocessConfig(modality='CT', crop='brain', spacing=(None, mm, mm), crop_size=size, window='brain',
@@ -519,6 +527,8 @@ class Run:
         early-stopped on the validation patients', or read from `<out_dir>/<key>/_locators/`, shared by every method of the
         fold) locates the lesion of every validation and test patient. Returns `{patient_id: (Z, H, W) mask}`."""
         p = self.params
+        if self.cfg.encoder.crop == 'whole-volume':
+            raise LasclDataError(f"lesion='predicted': method {self.cfg.name!r} reads every slice whole and needs no lesion location at test time; use lesion='gt'")
         if pc.crop == 'brain':
             raise LasclDataError(f"lesion='predicted': cohort {cohort.name!r} is preprocessed as brain-centred crops of every slice "
                                  "(CT), which no lesion location changes; use lesion='gt'")
@@ -628,6 +638,20 @@ class Run:
         else:
             tcfg = TrainConfig(epochs=cfg.schedule.epochs, lr=cfg.schedule.lr, warmup_epochs=min(1, cfg.schedule.epochs / 4), device=p.device,
                                progress=p.progress, desc=f'{cfg.name} encoder')
+            if task.inputs == 'staged':        # a task trained in stages (loose-location): one resumable fit per stage
+                validate, hists = task.validation(data.store, data.split.val), []
+                loader = task.train_loader(data.store, data.split.train, p.seed)
+                for stage, epochs in task.stage_plan():
+                    task.set_stage(stage)
+                    t = replace(tcfg, epochs=epochs, warmup_epochs=min(1, epochs / 4), monitor='val_auc', mode='max', desc=f'{cfg.name} stage {stage}')
+                    hists.append(fit(task, loader, t, validate=validate, ckpt_path=path.with_suffix(f'.resume{stage}.pt')).assign(task_stage=stage))
+                hist = pd.concat(hists, ignore_index=True)
+                save_checkpoint(dict(model=task.state_dict(), history=hist.to_numpy(dtype=float).tolist(), history_columns=list(hist.columns)), path)
+                for stage, _ in task.stage_plan(): path.with_suffix(f'.resume{stage}.pt').unlink(missing_ok=True)
+                self.task, self.histories['encoder'] = task, hist
+                self._stage1 = {k: v.detach().clone() for k, v in task.state_dict().items()}
+                self.emb, self.head, self.evaluation, self._bags = None, None, None, {}
+                return task, hist
             if task.inputs == 'bags':          # e.g. the whole slice classifier, on bags of training patients
                 loader = bag_loader(data, data.split.train, cfg, shuffle=True, seed=p.seed)
                 validate = _mil_validation(bag_loader(data, data.split.val, cfg))
@@ -775,6 +799,10 @@ class Run:
                        threshold=decision, n_test=len(sp.test), n_train=len(sp.train),
                        seg_dice=lesion_dice(self.task, st, _slice_subset(st, sp.test), p.device),
                        runtime_s=time.time() - self.t0, device=str(get_device(p.device)), lesion=self.location_summary(), **extra)
+        self.slice_examples = None
+        if hasattr(self.task, 'evaluate_slices'):     # slice-level classification and localisation (loose-location)
+            slice_metrics, self.slice_examples = self.task.evaluate_slices(st, sp.test, p.device, p.n_boot, p.seed)
+            metrics.update(slice_metrics)
         self.evaluation = Evaluation(metrics, predictions, decision, P_test, w_test, pred)
         return self.evaluation
 
@@ -806,6 +834,9 @@ class Run:
         examples = _example_arrays(task, st, test, ev.weights, ev.pred, p.device)
         examples['patient_id'] = ids[st.patient[examples.pop('rows')]]
         write_atomic(out / 'examples.npz', lambda t: _save_npz(t, **examples))
+        if getattr(self, 'slice_examples', None) is not None:     # localisation examples (loose-location)
+            loc = dict(self.slice_examples); loc['patient_id'] = ids[st.patient[loc.pop('rows')]]
+            write_atomic(out / 'localisation.npz', lambda t: _save_npz(t, **loc))
         write_atomic(out / 'predictions.csv', lambda t: ev.predictions.to_csv(t, index=False))
         write_atomic(out / 'slice_predictions.csv', lambda t: slices.to_csv(t, index=False))
         to_out = dict(zip(st.patients['patient_id'].astype(str), ids))

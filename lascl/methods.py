@@ -17,16 +17,23 @@ from .models import (HierarchicalHead, two_step_loss, create_encoder, LesionAwar
                           set_trainable, param_groups_for, CurriculumSchedule)
 from .mil import make_pool, vote, POOLS, VOTES, MaxPool
 from .core import grade_list, LasclDataError
-from .data import PatientBagDataset
+from .data import PatientBagDataset, ClassBalancedSampler
+from torch.utils.data import DataLoader
+from .core import get_device
+from .metrics import auc_score
+from .loose import (LooseSliceDataset, PatchClassifier, loose_options, stage_epochs, slice_labels, box_centre_cells, predicted_block, blank_cells,
+                         negative_patch_loss, box_patch_loss, fuzzy_patch_loss, consistency_loss, grad_cam, box_cells,
+                         localisation_counts, localisation_metrics, slice_classification_metrics, _zero)
 
 # %% auto #0
 __all__ = ['TASKS', 'HEAD_KINDS', 'POOLINGS', 'CONFIG_VERSION', 'ENCODER_CROPS', 'HEAD_CLASSIFIERS', 'FLAT_NAMES',
-           'CT_SEED_CURRICULUM', 'CT_SEED_LRS', 'HMIL_SEED', 'PRESETS', 'METHODS', 'CT_METHODS', 'TYPEGRADE_METHODS',
-           'ALL_METHODS', 'SD_FLOOR', 'Z_CLIP', 'OBJECTIVES', 'register_task', 'EncoderConfig', 'ScheduleConfig',
-           'HeadConfig', 'MethodConfig', 'get_method', 'EncoderTask', 'make_task', 'SliceTask', 'UntrainedTask',
-           'SupervisedTask', 'SimCLRTask', 'SupConTask', 'MoCoTask', 'ClassQueueTask', 'RadiomicsTask', 'PatientHead',
-           'PatientHeadTask', 'covariates', 'GBPatientHead', 'allowed_grades', 'HierarchicalPatientHead',
-           'patient_head_for', 'BagFineTuneTask', 'curriculum_schedule', 'PatientMILTask']
+           'CT_SEED_CURRICULUM', 'CT_SEED_LRS', 'HMIL_SEED', 'LOOSE_SEED', 'PRESETS', 'METHODS', 'CT_METHODS',
+           'TYPEGRADE_METHODS', 'LOOSE_METHODS', 'ALL_METHODS', 'SD_FLOOR', 'Z_CLIP', 'OBJECTIVES', 'register_task',
+           'EncoderConfig', 'ScheduleConfig', 'HeadConfig', 'MethodConfig', 'get_method', 'EncoderTask', 'make_task',
+           'SliceTask', 'UntrainedTask', 'SupervisedTask', 'SimCLRTask', 'SupConTask', 'MoCoTask', 'ClassQueueTask',
+           'RadiomicsTask', 'PatientHead', 'PatientHeadTask', 'covariates', 'GBPatientHead', 'allowed_grades',
+           'HierarchicalPatientHead', 'patient_head_for', 'BagFineTuneTask', 'curriculum_schedule', 'PatientMILTask',
+           'LooseLocationTask']
 
 # %% ../nbs/30_methods.ipynb #c7d1c816
 TASKS: dict[str, type] = {}              # objective name -> stage-1 task class (see `register_task`, `make_task` below)
@@ -46,11 +53,11 @@ def register_task(*objectives: str):
 HEAD_KINDS = ('flat', 'hierarchical', 'joint')
 POOLINGS = tuple(POOLS) + tuple(f'vote-{v}' for v in VOTES)
 CONFIG_VERSION = 2      # bump when the meaning of a setting changes: it is part of every method hash (encoder caches, params.json)
-ENCODER_CROPS = ('auto', 'lesion', 'whole')
+ENCODER_CROPS = ('auto', 'lesion', 'whole', 'whole-volume')
 HEAD_CLASSIFIERS = ('nn', 'gb')
 # settings added after version 2: left out of the hash at their default, so that the hashes of every existing method
 # (encoder caches, params.json) stay what they were
-_ADDED_DEFAULTS = {('encoder', 'crop'): 'auto', ('head', 'classifier'): 'nn'}
+_ADDED_DEFAULTS = {('encoder', 'crop'): 'auto', ('head', 'classifier'): 'nn', ('encoder', 'options'): ()}
 
 @dataclass(frozen=True)
 class EncoderConfig:
@@ -69,10 +76,13 @@ class EncoderConfig:
     w_ce: float = 0.5                      # lesion branch: weighted cross-entropy
     w_dice: float = 0.5                    # lesion branch: Dice
     crop: str = 'auto'                     # the model input: 'auto' (as `RunParams.crop` says), 'lesion' or 'whole' (whole slices
-                                           # resized: a method of its own, e.g. `wholeslice-cnn`)
+                                           # resized: a method of its own, e.g. `wholeslice-cnn`), 'whole-volume' (every slice of
+                                           # the volume resized whole, slices without lesion too: a detector's input)
+    options: tuple = ()                    # ((name, value), ...): settings of the objective's own (e.g. `lascl.loose.LOOSE_OPTIONS`)
 
     def __post_init__(self):      # JSON (params.json) gives lists: store tuples, so that a config read back hashes the same
         object.__setattr__(self, 'channels', tuple(str(c) for c in self.channels))
+        object.__setattr__(self, 'options', tuple((str(k), v) for k, v in (self.options.items() if isinstance(self.options, dict) else self.options)))
 
     @property
     def in_chans(self) -> int: return 1 + len(self.channels)
@@ -268,11 +278,26 @@ _HMIL = {
     'lascl-hmil': dict(description='simclr-hmil with LaSCL pretraining (class-queue MoCo + lesion branch) instead of SimCLR',
                        objective='classqueue', pairing='same_class', seg_branch=True, temperature=0.1),
 }
+# The loose lesion-location seed (METHODS.md section 2; `lascl.loose`): every slice of the volume whole, the T1-contrast slice
+# paired with its T1 slice; slice positive = lesion of an HB patient; patient positive when more than t slices are
+LOOSE_SEED = dict(group='loose', objective='loose-location', channels=('t1',), crop='whole-volume', pooling='vote-count',
+                  epochs=8, batch_size=32, slices_per_patient=4, lr=3e-4)     # CPU-sized: 4 + 4 epochs, 5 min a fold on 2 cores
+_LOOSE = {
+    'loose-location': dict(description='Loose lesion-location seed: image + patch branch; stage 2 adds weak boxes on 25 % of the lesion '
+                                       'slices, fuzzy and negative cells, cross-contrast / neighbouring-slice consistency and the loopback'),
+    'loose-location-cls': dict(description='loose-location without stage 2: the plain slice classifier (both contrasts), localised by Grad-CAM',
+                               options=(('stage1_fraction', 1.0),)),
+    'loose-location-notm': dict(description='loose-location without the consistency loss L_tm', options=(('tm', False),)),
+    'loose-location-noloop': dict(description='loose-location without the loopback loss L_loop', options=(('loop', False),)),
+    'loose-location-box10': dict(description='loose-location with boxes on 10 % of the lesion slices', options=(('box_fraction', 0.1),)),
+    'loose-location-box100': dict(description='loose-location with boxes on every lesion slice', options=(('box_fraction', 1.0),)),
+}
 _HMIL_PAPER = dict(backbone='mobilenetv2_100', head_epochs=30, head_patience=8, head_lr=1e-4)   # the seed's backbone and fine-tuning
 _METHOD_PRESETS = {      # per-method preset settings, applied after the preset's own
     'ct-maxpool': {'paper': dict(pretrained=True, epochs=40, batch_size=8, head_hidden=512, patience=10),
                    'smoke': dict(batch_size=4)},
     **{m: {'paper': _HMIL_PAPER, 'smoke': dict(head_epochs=2, head_patience=2, head_bag_size=4)} for m in _HMIL},
+    **{m: {'smoke': dict(epochs=2, batch_size=8), 'paper': dict(image_size=224, backbone='convnextv2_large', pretrained=True)} for m in _LOOSE},
 }
 PRESETS = {
     'default': {},
@@ -284,12 +309,13 @@ PRESETS = {
 def _registry() -> dict[str, dict]:
     reg = {**_BASE, **_BASELINES}
     for name, over in _ABLATIONS.items(): reg[name] = {**_BASE['lascl-plc'], **over, 'group': 'ablation'}
-    return {**reg, **_CT, **{m: {**HMIL_SEED, **over} for m, over in _HMIL.items()}}
+    return {**reg, **_CT, **{m: {**HMIL_SEED, **over} for m, over in _HMIL.items()}, **{m: {**LOOSE_SEED, **over} for m, over in _LOOSE.items()}}
 
 METHODS = tuple(n for n, c in _registry().items() if c.get('group', 'main') in ('main', 'ablation'))   # the HB paper's
 CT_METHODS = tuple(n for n, c in _registry().items() if c.get('group') == 'ct')
 TYPEGRADE_METHODS = tuple(n for n, c in _registry().items() if c.get('group') == 'typegrade')   # the type/grade cohort's
-ALL_METHODS = METHODS + CT_METHODS + TYPEGRADE_METHODS
+LOOSE_METHODS = tuple(n for n, c in _registry().items() if c.get('group') == 'loose')   # the loose-location seed's (HB cohort, whole slices)
+ALL_METHODS = METHODS + CT_METHODS + TYPEGRADE_METHODS + LOOSE_METHODS
 
 def get_method(name: str, preset: str = 'default', **overrides) -> MethodConfig:
     "The `MethodConfig` of a registered method under a preset, with optional overrides by flat setting name (`FLAT_NAMES`)."
@@ -550,7 +576,7 @@ def _vote(P: torch.Tensor, valid: torch.Tensor, how: str) -> tuple[torch.Tensor,
     and the slice weights `(B, K)`. Binary: the positive class votes (slices with p >= 0.5 for 'fraction'; 'max': the top
     slice's probability, weights one-hot on it) and the negative is its complement; 'max' is a binary rule."""
     C = P.shape[-1]
-    if how == 'max' and C != 2: raise ValueError(f"vote-max is a binary rule (a patient is positive when any slice is), got {C} classes")
+    if how in ('max', 'count') and C != 2: raise ValueError(f"vote-{how} is a binary rule (a patient is positive when any slice / more than t slices are), got {C} classes")
     if C > 2: return vote(P, valid, how)
     prob, w = vote(P[..., 1], valid, how)
     prob = prob.clamp(1e-6, 1 - 1e-6)
@@ -828,5 +854,144 @@ class PatientMILTask(EncoderTask):
         head = PatientHead(self.num_features, 2, pooling='vote-max', metadata=False, hidden=self.cfg.head.hidden, clip=None)
         head.head.load_state_dict({k: v.detach().cpu() for k, v in self.classifier.state_dict().items()})
         return head.eval()
+
+# %% ../nbs/30_methods.ipynb #805ef1fc
+@register_task('loose-location')
+class LooseLocationTask(EncoderTask):
+    """The loose lesion-location seed (`lascl.loose`, METHODS.md section 2): a `PatchClassifier` trained in two stages on
+    `LooseSliceDataset` batches (`image (B, 4, H, W)`: slice, paired contrast, previous and next slice; `mask`, `label` (the
+    slice label), `box`). Stage 1: L_cls on the slices of both contrasts. Stage 2: L = w_cls L_cls + w_con (L_neg + L_sup +
+    L_fuzzy + L_tm) + w_loop L_loop. One geometric augmentation moves the four planes and the mask together (the reference
+    code rotated the neighbours on their own). The patient is positive when more than t of its slices are (`vote-count`, t
+    chosen on the validation patients). Settings: `EncoderConfig.options` over `lascl.loose.LOOSE_OPTIONS`."""
+    inputs, classifies_patients = 'staged', True
+
+    @classmethod
+    def check_config(cls, cfg: MethodConfig) -> None:
+        o = loose_options(cfg.encoder.options)
+        if len(cfg.encoder.channels) != 1:
+            raise ValueError(f"{cfg.name}: objective 'loose-location' pairs the image with one other contrast of the same slice "
+                             f"(channels=('t1',) next to the T1-contrast image), got channels={cfg.encoder.channels}")
+        if cfg.head.pooling != 'vote-count' or cfg.head.metadata or cfg.encoder.seg_branch:
+            raise ValueError(f"{cfg.name}: objective 'loose-location' scores a patient by its number of positive slices: it needs "
+                             f"pooling='vote-count', metadata=False and seg_branch=False")
+        if cfg.encoder.image_size % o['patch_stride']:
+            raise ValueError(f"{cfg.name}: image_size {cfg.encoder.image_size} is not a multiple of patch_stride {o['patch_stride']}")
+
+    def __init__(self, cfg: MethodConfig, n_classes: int = 2, augment: ContrastiveAugment | None = None):
+        if n_classes != 2: raise ValueError(f"{cfg.name}: objective 'loose-location' is binary (lesion of the positive class or not), got {n_classes} classes")
+        super().__init__(cfg, n_classes)
+        self.opt = loose_options(cfg.encoder.options)
+        self.model = PatchClassifier(cfg.encoder.backbone, 1, cfg.encoder.pretrained, self.opt['patch_stride'])
+        self.num_features, self.stride = self.model.num_features, self.opt['patch_stride']
+        s = cfg.encoder.image_size
+        self.augment = augment or ContrastiveAugment(ContrastiveAugConfig(size=(s, s), crop=False, degrees=15, translate=0.05,
+                                                                          scale=(0.9, 1.1), p_affine=0.5, p_hflip=0.5, p_blur=0.0))
+        self.stage = 1
+
+    @property
+    def query_encoder(self) -> nn.Module: return self.model
+
+    def stage_plan(self) -> list[tuple[int, int]]:
+        "`[(stage, epochs), ...]`: `ScheduleConfig.epochs` split by `stage1_fraction` (`lascl.loose.stage_epochs`); a stage of 0 epochs is left out."
+        return [(s, e) for s, e in enumerate(stage_epochs(self.cfg.schedule.epochs, self.opt['stage1_fraction']), 1) if e > 0]
+
+    def set_stage(self, stage: int) -> None: self.stage = stage
+
+    def train_loader(self, store, patients, seed: int = 0) -> DataLoader:
+        "`slices_per_patient` slices per training patient per epoch, balanced between positive and negative slices."
+        ds = LooseSliceDataset(store, patients, self.opt['box_fraction'], self.opt['misregister_px'], seed)
+        n = len(patients) * self.cfg.schedule.slices_per_patient; bs = self.cfg.schedule.batch_size
+        return DataLoader(ds, batch_size=bs, sampler=ClassBalancedSampler(ds.labels, n, seed=seed), drop_last=n > bs)
+
+    def validation(self, store, patients, neg_per_pos: int = 2, seed: int = 0):
+        """`validate(task)`: the slice-level AUC of the validation patients' slices (the seed's model selection): all their
+        positive slices and `neg_per_pos` times as many negative ones, drawn once (every slice of every validation patient
+        would cost as much as the epoch's training)."""
+        rows = np.flatnonzero(np.isin(store.patient, patients)); y = slice_labels(store)[rows]
+        neg = np.flatnonzero(y == 0); keep = np.random.default_rng([seed, 13]).permutation(neg)[:max(1, neg_per_pos * int(y.sum()))]
+        sel = np.sort(np.concatenate([np.flatnonzero(y == 1), keep])); rows, y = rows[sel], y[sel]
+        def validate(task):
+            dev = next(task.parameters()).device
+            p = np.concatenate([task.slice_proba(torch.from_numpy(store.inputs(rows[i:i + 256])).to(dev)).cpu().numpy()
+                                for i in range(0, len(rows), 256)])
+            return dict(auc=auc_score(y, p) if 0 < y.sum() < len(y) else float('nan'))
+        return validate
+
+    def forward(self, batch):
+        x, m = self.augment.view(batch['image'], batch['mask'])
+        y, main = batch['label'], x[:, :1]
+        if self.stage == 1:              # both contrasts as independent slices
+            loss = F.cross_entropy(self.model(torch.cat([main, x[:, 1:2]]), patch=False)['logits'], torch.cat([y, y]))
+            return loss, dict(cls=loss.detach())
+        o, out = self.opt, self.model(main)
+        P, pos = out['patch'], y == 1
+        cell = box_centre_cells(m, self.stride)
+        boxed = pos & batch['box'] & (cell >= 0)
+        l_cls = F.cross_entropy(out['logits'], y)
+        l_neg, l_sup, l_fuzzy = negative_patch_loss(P, y), box_patch_loss(P, cell, boxed), fuzzy_patch_loss(P, pos & ~boxed)
+        l_tm = l_loop = _zero(P)
+        if pos.any() and o['tm']:         # the other contrast and the two neighbouring slices of the positive slices
+            nb = x[pos][:, 1:4]; k = nb.shape[0]
+            Q = self.model(nb.transpose(0, 1).reshape(3 * k, 1, *nb.shape[2:]))['patch']
+            l_tm = consistency_loss(P[pos], list(Q.split(k)), torch.ones(k, dtype=torch.bool, device=P.device), o['window'])
+        if pos.any() and o['loop']:       # blank the predicted lesion block: the classifier must then say 'normal'
+            blk = predicted_block(P[pos].detach().softmax(1)[:, 1], o['block'])
+            z = self.model(blank_cells(main[pos], blk, self.stride), patch=False)['logits']
+            l_loop = F.cross_entropy(z, torch.zeros(len(z), dtype=torch.long, device=z.device))
+        loss = o['w_cls'] * l_cls + o['w_con'] * (l_neg + l_sup + l_fuzzy + l_tm) + o['w_loop'] * l_loop
+        return loss, dict(cls=l_cls.detach(), neg=l_neg.detach(), sup=l_sup.detach(), fuzzy=l_fuzzy.detach(), tm=l_tm.detach(), loop=l_loop.detach())
+
+    @torch.no_grad()
+    def slice_proba(self, x: torch.Tensor) -> torch.Tensor:
+        "Slice probabilities of the positive class `(B,)` of store inputs `x (B, C, H, W)` (the first channel is the slice)."
+        was = self.training; self.eval()
+        p = self.model(x[:, :1], patch=False)['logits'].softmax(1)[:, 1]; self.train(was); return p
+
+    @torch.no_grad()
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        "Pooled features `(B, D)` of the slice (the first channel of store inputs `x (B, C, H, W)`)."
+        was = self.training; self.eval(); f = self.model(x[:, :1], patch=False)['features']; self.train(was); return f
+
+    def patient_head(self) -> 'PatientHead':
+        "A CPU `PatientHead` ('vote-count', no standardisation) holding a copy of the image branch's classifier."
+        head = PatientHead(self.num_features, 2, pooling='vote-count', metadata=False, hidden=0, clip=None)
+        head.head.load_state_dict({k: v.detach().cpu() for k, v in self.model.classifier.state_dict().items()})
+        return head.eval()
+
+    def lesion_maps(self, x: torch.Tensor) -> dict:
+        """Where the model places the lesion on the patch grid, for store inputs `x (B, C, H, W)`: `patch (B, G, G)` (the
+        patch branch's lesion probability; None before stage 2 trained it) and `gradcam (B, G, G)` (Grad-CAM of the image branch)."""
+        was = self.training; self.eval()
+        with torch.no_grad(): patch = self.model(x[:, :1])['patch'].softmax(1)[:, 1] if len(self.stage_plan()) == 2 else None
+        cam = grad_cam(self.model, x[:, :1]); self.train(was)
+        return dict(patch=patch, gradcam=cam)
+
+    def evaluate_slices(self, store, patients, device: str = 'auto', n_boot: int = 1000, seed: int = 0) -> tuple[dict, dict]:
+        """Slice-level classification of the `patients`' slices and localisation on their positive slices: the predicted
+        block (`block` cells) of the patch branch and of Grad-CAM against the cells the lesion box touches, pooled over
+        slices, patient-bootstrap CIs. Returns (metrics, a few examples as arrays for the figure)."""
+        dev = get_device(device); self.to(dev)
+        rows = np.flatnonzero(np.isin(store.patient, patients)); y = slice_labels(store)[rows]
+        p = np.concatenate([self.slice_proba(torch.from_numpy(store.inputs(rows[i:i + 256])).to(dev)).cpu().numpy() for i in range(0, len(rows), 256)])
+        out = dict(slice=slice_classification_metrics(y, p, store.patient[rows], n_boot, seed))
+        pos = rows[y == 1]
+        maps = {k: [] for k in ('patch', 'gradcam')}; truth = []
+        for i in range(0, len(pos), 128):
+            x = torch.from_numpy(store.inputs(pos[i:i + 128])).to(dev)
+            truth.append(box_cells(torch.from_numpy(store.masks[pos[i:i + 128]][:, None].astype(np.float32)), self.stride))
+            for k, v in self.lesion_maps(x).items():
+                if v is not None: maps[k].append(v.cpu())
+        truth = torch.cat(truth) if truth else torch.zeros(0, 1, 1, dtype=torch.bool)
+        ex = dict(rows=pos[:: max(1, len(pos) // 8)][:8])
+        for k, v in maps.items():
+            if not v: continue
+            v = torch.cat(v); blk = predicted_block(v, self.opt['block'])
+            out[f'loc_{k}'] = localisation_metrics(localisation_counts(blk, truth), store.patient[pos], n_boot, seed)
+            sel = np.searchsorted(pos, ex['rows'])
+            ex[k], ex[f'{k}_block'] = v[sel].numpy(), blk[sel].numpy()
+        ex['truth'] = truth[np.searchsorted(pos, ex['rows'])].numpy()
+        ex['images'], ex['masks'] = store.images[ex['rows']], store.masks[ex['rows']]
+        return out, ex
 
 OBJECTIVES = tuple(TASKS)                               # every registered objective

@@ -192,15 +192,22 @@ def make_pool(name: str, dim: int | None = None, **kw) -> MILPool:
     return POOLS[name](**kw)
 
 # %% ../nbs/13_mil.ipynb #94d4e9a6
-VOTES = ('mean', 'max', 'fraction')
+VOTES = ('mean', 'max', 'fraction', 'count')
 
 
 def vote(P: Tensor, valid: Tensor | None = None, how: str = 'mean', threshold: float = 0.5) -> tuple[Tensor, Tensor]:
     """The one slice vote of lascl: patient scores from the slice probabilities of padded bags, over their valid slices.
     `P (B, K)`: one probability per slice (binary) -> `(B,)`; `P (B, K, C)`: class probabilities -> `(B, C)`; plus the
     slice weights `(B, K)`. 'mean': mean probability; 'max': max probability (weights one-hot on the top slice);
-    'fraction': fraction of slices voting for each class (binary: `p >= threshold`; C classes: arg-max)."""
+    'fraction': fraction of slices voting for each class (binary: `p >= threshold`; C classes: arg-max); 'count' (binary):
+    the number n of slices with `p >= threshold` as the score n / (n + 1), monotone in n, so that a threshold on it is the
+    loose-location seed's rule 'positive when more than t slices are' (weights spread over the voting slices)."""
     if how not in VOTES: raise LasclDataError(f"vote: how must be one of {VOTES}, got {how!r}")
+    if how == 'count':
+        if P.ndim != 2: raise LasclDataError(f"vote 'count' is a binary rule (slice probabilities P (B, K)), got P of shape {tuple(P.shape)}")
+        v = (P >= threshold) & (torch.ones_like(P, dtype=torch.bool) if valid is None else valid.bool())
+        n = v.sum(1).to(P)
+        return n / (n + 1), v.to(P) / n.clamp_min(1)[:, None]
     if how == 'fraction':
         P = (P >= threshold).to(P) if P.ndim == 2 else F.one_hot(P.argmax(-1), P.shape[-1]).to(P)
     return make_pool('max' if how == 'max' else 'mean')(P, valid)

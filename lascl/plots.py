@@ -35,7 +35,7 @@ from .core import LasclDataError
 # %% auto #0
 __all__ = ['METHOD_PALETTE', 'CLASS_PALETTE', 'COLORS', 'style_rc', 'set_style', 'class_colors', 'method_colors', 'save_figure',
            'plot_roc_folds', 'plot_pr_folds', 'plot_confusion', 'embed_2d', 'plot_embedding', 'plot_overlay',
-           'plot_slice_attention', 'plot_calibration', 'plot_cohort_overview', 'plot_history']
+           'plot_slice_attention', 'plot_calibration', 'plot_cohort_overview', 'plot_localisation', 'plot_history']
 
 # %% ../nbs/21_plots.ipynb #a676c6b2
 METHOD_PALETTE = sns.color_palette('colorblind', 10)  # methods, in the order they are given
@@ -421,6 +421,35 @@ def plot_cohort_overview(table: pd.DataFrame, classes: Sequence[str] | None = No
             plot_overlay(_check_2d(sl, f'plot_cohort_overview: example_slices[{c!r}][{j}]'), ax=ax)
             if j == 0: ax.set_ylabel(c, color=colors[c], fontweight='bold', fontsize='large')
     if title: fig.suptitle(title)
+    return fig
+
+# %% ../nbs/21_plots.ipynb #9f449ffc
+@_styled
+def plot_localisation(images: np.ndarray, masks: np.ndarray, maps: dict, truth: np.ndarray | None = None,
+                      titles: Sequence[str] | None = None, size: float = 1.9) -> Figure:
+    """Where models place the lesion on a grid: one row per slice `images (n, H, W)` with its lesion contour (`masks`), one
+    column per model (`maps`: name -> `(heatmaps (n, G, G), blocks (n, G, G) bool)`): the heatmap upsampled over the slice,
+    the predicted block outlined in red and the cells the lesion box touches (`truth (n, G, G)`) in dashed green."""
+    images = np.asarray(images)
+    if images.ndim != 3: raise LasclDataError(f'plot_localisation: images must be (n, H, W), got shape {images.shape}')
+    n, H, W = images.shape
+    for k, (hm, blk) in maps.items():
+        if np.shape(hm)[0] != n or np.shape(blk) != np.shape(hm):
+            raise LasclDataError(f'plot_localisation: maps[{k!r}] must be two (n, G, G) arrays with n={n}, got {np.shape(hm)} and {np.shape(blk)}')
+    fig, axes = plt.subplots(n, 1 + len(maps), figsize=(size * (1 + len(maps)), size * n), squeeze=False)
+    def cells(ax, m, **kw):
+        g = np.asarray(m).shape; sy, sx = H / g[0], W / g[1]
+        for r, c in zip(*np.nonzero(m)):
+            ax.add_patch(plt.Rectangle((c * sx - .5, r * sy - .5), sx, sy, fill=False, **kw))
+    for i in range(n):
+        plot_overlay(images[i], masks[i], title=None if titles is None else titles[i], ax=axes[i, 0])
+        for j, (k, (hm, blk)) in enumerate(maps.items(), 1):
+            up = np.kron(np.asarray(hm[i], float), np.ones((H // np.shape(hm)[1], W // np.shape(hm)[2])))
+            plot_overlay(images[i], None, up, title=k if i == 0 else None, ax=axes[i, j])
+            if truth is not None: cells(axes[i, j], truth[i], edgecolor='lime', ls='--', lw=1)
+            cells(axes[i, j], blk[i], edgecolor='red', lw=1.5)
+    if titles is None: axes[0, 0].set_title('slice and lesion', fontsize='medium')
+    fig.tight_layout()
     return fig
 
 # %% ../nbs/21_plots.ipynb #7f0e54cf
