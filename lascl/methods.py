@@ -281,7 +281,7 @@ _HMIL = {
 # The loose lesion-location seed (METHODS.md section 2; `lascl.loose`): every slice of the volume whole, the T1-contrast slice
 # paired with its T1 slice; slice positive = lesion of an HB patient; patient positive when more than t slices are
 LOOSE_SEED = dict(group='loose', objective='loose-location', channels=('t1',), crop='whole-volume', pooling='vote-count',
-                  epochs=8, batch_size=32, slices_per_patient=4, lr=3e-4)     # CPU-sized: 4 + 4 epochs, 5 min a fold on 2 cores
+                  epochs=10, batch_size=32, slices_per_patient=6, lr=1e-3)    # CPU-sized: 4 + 6 epochs
 _LOOSE = {
     'loose-location': dict(description='Loose lesion-location seed: image + patch branch; stage 2 adds weak boxes on 25 % of the lesion '
                                        'slices, fuzzy and negative cells, cross-contrast / neighbouring-slice consistency and the loopback'),

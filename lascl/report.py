@@ -17,25 +17,26 @@ from .core import LasclDataError
 from .metrics import CI, metrics_with_ci, multiclass_metrics_with_ci, delong_test, paired_bootstrap_test, tidy_metrics, summarise_folds, hierarchical_metrics_with_ci
 from . import plots
 from .plots import (style_rc, plot_roc_folds, plot_pr_folds, plot_confusion, embed_2d,
-                         plot_embedding, plot_overlay, plot_slice_attention, plot_calibration, plot_history)
+                         plot_embedding, plot_overlay, plot_slice_attention, plot_calibration, plot_history, plot_localisation)
 
 # %% auto #0
-__all__ = ['MAIN_METHODS', 'ABLATION_METHODS', 'REFERENCE_METHOD', 'REQUIRED_FILES', 'PREDICTION_COLUMNS', 'PROBA_SUM_TOL',
-           'EMBEDDING_KEYS', 'THRESHOLD_METRICS', 'TABLE_METRICS', 'METRIC_LABELS', 'DEFAULT_CLASSES', 'FOLDS_COL',
-           'POOLED_COL', 'CLASS_TABLE_METRICS', 'TYPEGRADE_REFERENCE', 'TYPEGRADE_TABLE_METRICS', 'TYPEGRADE_LABELS',
-           'order_methods', 'proba_columns', 'load_predictions', 'load_run', 'Results', 'load_results',
-           'pooled_metrics', 'format_ci', 'main_table', 'holm', 'delong_table', 'ablation_table', 'per_fold_table',
-           'class_table', 'paired_table', 'write_table', 'figure_roc', 'figure_pr', 'figure_roc_ovr', 'figure_pr_ovr',
-           'figure_confusion', 'figure_calibration', 'figure_history', 'figure_embeddings', 'dice_score',
-           'figure_segmentation', 'figure_attention', 'figure_augmentations', 'run_grades', 'typegrade_arrays',
-           'typegrade_methods', 'typegrade_table', 'figure_typegrade_curves', 'git_commit', 'machine_info',
-           'write_figures_readme']
+__all__ = ['MAIN_METHODS', 'ABLATION_METHODS', 'REFERENCE_METHOD', 'GROUPS', 'REQUIRED_FILES', 'PREDICTION_COLUMNS',
+           'PROBA_SUM_TOL', 'EMBEDDING_KEYS', 'THRESHOLD_METRICS', 'TABLE_METRICS', 'METRIC_LABELS', 'DEFAULT_CLASSES',
+           'FOLDS_COL', 'POOLED_COL', 'CLASS_TABLE_METRICS', 'TYPEGRADE_REFERENCE', 'TYPEGRADE_TABLE_METRICS',
+           'TYPEGRADE_LABELS', 'LOOSE_REFERENCE', 'LOOSE_COLUMNS', 'order_methods', 'proba_columns', 'load_predictions',
+           'load_run', 'Results', 'load_results', 'pooled_metrics', 'format_ci', 'main_table', 'holm', 'delong_table',
+           'ablation_table', 'per_fold_table', 'class_table', 'paired_table', 'write_table', 'figure_roc', 'figure_pr',
+           'figure_roc_ovr', 'figure_pr_ovr', 'figure_confusion', 'figure_calibration', 'figure_history',
+           'figure_embeddings', 'dice_score', 'figure_segmentation', 'figure_attention', 'figure_augmentations',
+           'run_grades', 'typegrade_arrays', 'typegrade_methods', 'typegrade_table', 'figure_typegrade_curves',
+           'loose_methods', 'loose_table', 'figure_localisation', 'git_commit', 'machine_info', 'write_figures_readme']
 
 # %% ../nbs/33_report.ipynb #11d07ea8
 MAIN_METHODS = ('supervised', 'simclr', 'supcon', 'moco', 'lascl', 'lascl-plc')
 ABLATION_METHODS = ('lascl-plc-noseg', 'lascl-plc-nometa', 'lascl-plc-vote', 'lascl-plc-mean',
                     'lascl-plc-max', 'lascl-plc-attn')
 REFERENCE_METHOD = 'lascl-plc'
+GROUPS = ('main', 'ablation', 'ct', 'typegrade', 'loose')     # a run's table (metrics.json 'group')
 REQUIRED_FILES = ('params.json', 'metrics.json', 'predictions.csv')
 PREDICTION_COLUMNS = ('patient_id', 'label', 'probability', 'prediction', 'fold')   # + p_<class> per class; K > 2: no probability
 PROBA_SUM_TOL = 1e-4    # how far a row of p_<class> may be from summing to 1 (float32 softmax written as text)
@@ -159,7 +160,7 @@ def load_run(run_dir: str | Path) -> tuple[dict, dict, pd.DataFrame]:
     if classes is not None and not (isinstance(classes, list) and len(classes) >= 2 and all(isinstance(c, str) for c in classes)):
         raise LasclDataError(f'{mpath}: classes={classes!r}; expected a list of at least 2 class names')
     group = metrics.get('group', 'ablation' if method in ABLATION_METHODS else 'main')
-    if group not in ('main', 'ablation', 'ct', 'typegrade'): raise LasclDataError(f"{mpath}: group={group!r}; expected 'main', 'ablation', 'ct' or 'typegrade'")
+    if group not in GROUPS: raise LasclDataError(f"{mpath}: group={group!r}; expected one of {GROUPS}")
     metrics = {**metrics, 'group': group, 'method': method, 'fold': fold}
     return params, metrics, load_predictions(run_dir / 'predictions.csv', fold, classes)
 
@@ -826,6 +827,56 @@ def figure_typegrade_curves(results: Results, method: str = TYPEGRADE_REFERENCE,
     fig.suptitle(f"{'ROC' if kind == 'roc' else 'Precision-recall'}, one vs rest ({results.cohort}, test patients of all folds pooled)")
     return fig
 
+
+# %% ../nbs/33_report.ipynb #09157486
+LOOSE_REFERENCE = 'loose-location'     # the loose lesion-location seed: the reference of its table and figure
+LOOSE_COLUMNS = {'slice.roc_auc': 'slice AUC', 'loc_patch.iou': 'IoU (patch branch)', 'loc_patch.precision': 'precision (patch)',
+                 'loc_patch.recall': 'recall (patch)', 'loc_gradcam.iou': 'IoU (Grad-CAM)'}
+
+def loose_methods(results: Results) -> list[str]:
+    "The loose-location methods of the tree (group 'loose'), in registry order."
+    have = results.runs.loc[results.runs.group == 'loose', 'method'].unique().tolist()
+    from lascl.methods import LOOSE_METHODS
+    return [m for m in LOOSE_METHODS if m in have] + sorted(set(have) - set(LOOSE_METHODS))
+
+def _run_value(results: Results, method: str, fold: int, key: str) -> float:
+    part, metric = key.split('.')
+    v = _read_json(results.run_dir(method, fold) / 'metrics.json').get(part, {}).get(metric)
+    return np.nan if v is None else _parse_metric(v, f'{results.run_dir(method, fold)}/metrics.json: {key}')[0]
+
+def loose_table(results: Results, methods: Sequence[str] | None = None, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
+    """The loose lesion-location seed, one row per method: patient-level AUC (mean ± sd over folds; pooled over the test
+    patients of all folds with its bootstrap 95% CI), slice-level AUC and the grid localisation (IoU, precision, recall of the
+    predicted block against the lesion box's cells on the test patients' lesion slices; the patch branch's, and Grad-CAM's
+    of the image branch), mean ± sd over folds."""
+    methods = list(methods) if methods is not None else loose_methods(results)
+    if not methods: raise LasclDataError(f"loose_table: no loose-location runs under {results.root}")
+    rows = {}
+    for m in methods:
+        folds = results.folds_of(m)
+        auc = results.metrics[(results.metrics.method == m) & (results.metrics.metric == 'roc_auc')]['value'].to_numpy(float)
+        pooled = pooled_metrics(results, m, n_boot=n_boot, seed=seed)['roc_auc']
+        row = {'folds': len(folds), 'patient AUC (mean ± sd)': f'{auc.mean():.3f} ± {auc.std(ddof=1) if len(auc) > 1 else 0:.3f}',
+               'patient AUC pooled (95% CI)': format_ci(*pooled)}
+        for key, label in LOOSE_COLUMNS.items():
+            v = np.array([_run_value(results, m, k, key) for k in folds])
+            row[label] = '' if np.isnan(v).all() else f'{np.nanmean(v):.3f} ± {np.nanstd(v, ddof=1) if (~np.isnan(v)).sum() > 1 else 0:.3f}'
+        rows[m] = row
+    table = pd.DataFrame(rows).T
+    table.attrs['caption'] = (f'Loose lesion-location seed ({results.cohort}): a patient is positive when more than t of its slices '
+                              'are (t chosen on validation patients); slice AUC over all test slices; localisation on the test '
+                              "patients' lesion slices: the predicted block (2 x 2 cells holding the argmax cell) against the cells "
+                              'the lesion box touches, pooled over slices per fold; mean ± sd over folds.')
+    return table
+
+def figure_localisation(results: Results, method: str = LOOSE_REFERENCE, fold: int | None = None, n: int = 4) -> Figure:
+    "Localisation examples of one run (`localisation.npz`): the slice and lesion, the patch branch's map and Grad-CAM's, with the predicted blocks."
+    fold = results.folds_of(method)[0] if fold is None else fold
+    d = results._npz(method, fold, 'localisation.npz')
+    maps = {name: (d[k][:n], d[f'{k}_block'][:n]) for k, name in (('patch', 'patch branch'), ('gradcam', 'Grad-CAM')) if k in d}
+    fig = plot_localisation(d['images'][:n], d['masks'][:n], maps, truth=d['truth'][:n])
+    fig.suptitle(f'{method}, fold {fold}: where the lesion is placed (red: predicted block; dashed green: the box cells)', fontsize='medium')
+    return fig
 
 # %% ../nbs/33_report.ipynb #6a8948bb
 def git_commit(path: str | Path | None = None) -> str:
