@@ -21,10 +21,10 @@ from pydicom.valuerep import DS
 from .core import Volume, Cohort, LasclDataError
 
 # %% auto #0
-__all__ = ['PRIVATE_META_KEYS', 'LPS_TO_RAS', 'SLICE_IMAGE_EXTS', 'FIGSHARE_CLASSES', 'read_nifti', 'write_nifti',
+__all__ = ['PRIVATE_META_KEYS', 'LPS_TO_RAS', 'BOX_COLUMNS', 'SLICE_IMAGE_EXTS', 'FIGSHARE_CLASSES', 'read_nifti', 'write_nifti',
            'list_dicom_series', 'read_dicom_series', 'canonical_array', 'write_dicom_series', 'read_volume',
-           'read_mask', 'load_manifest', 'write_manifest', 'slice_files', 'read_slice_folder', 'read_slice_folders',
-           'pid_base', 'figshare_patients', 'read_figshare']
+           'read_mask', 'load_manifest', 'write_manifest', 'read_boxes', 'box_mask', 'box_masks', 'slice_files',
+           'read_slice_folder', 'read_slice_folders', 'pid_base', 'figshare_patients', 'read_figshare']
 
 # %% ../nbs/01_io.ipynb #32a818e2
 PRIVATE_META_KEYS = ('series_uid',)  # `Volume.meta` keys that identify a scan: never write them to outputs
@@ -668,6 +668,59 @@ def write_manifest(table: pd.DataFrame | Cohort, csv_path: str | Path, classes: 
     side = {'name': name or csv_path.stem, 'classes': classes, **({'grades': grades} if grades else {})}
     _sidecar(csv_path).write_text(json.dumps(side, indent=1) + '\n')
     return csv_path
+
+# %% ../nbs/01_io.ipynb #f1de9f08
+BOX_COLUMNS = ('patient_id', 'slice', 'x0', 'y0', 'x1', 'y1')
+
+def read_boxes(csv_path: str | Path) -> pd.DataFrame:
+    "A box table (`BOX_COLUMNS`), validated: integer bounds, x0 <= x1, y0 <= y1, slice >= 0, one box per (patient, slice)."
+    p = Path(csv_path)
+    if not p.is_file(): raise LasclDataError(f"box table {p}: no such file")
+    t = pd.read_csv(p, dtype=str, keep_default_na=False)
+    missing = [c for c in BOX_COLUMNS if c not in t.columns]
+    if missing: raise LasclDataError(f"box table {p}: missing column(s) {missing}; expected {','.join(BOX_COLUMNS)}")
+    errors = []
+    for r, row in t.iterrows():
+        line = r + 2
+        if not row['patient_id'].strip(): errors.append(f"line {line}, column 'patient_id': empty")
+        for c in BOX_COLUMNS[1:]:
+            if not re.fullmatch(r'\s*\d+\s*', row[c]): errors.append(f"line {line}, column {c!r}: {row[c]!r} is not a non-negative integer")
+    if not errors:
+        t[list(BOX_COLUMNS[1:])] = t[list(BOX_COLUMNS[1:])].astype(int)
+        for r, row in t.iterrows():
+            for a, b in (('x0', 'x1'), ('y0', 'y1')):
+                if row[a] > row[b]: errors.append(f"line {r + 2}, columns {a!r}/{b!r}: {a}={row[a]} > {b}={row[b]}")
+        dup = t.duplicated(['patient_id', 'slice'], keep='first')
+        errors += [f"line {r + 2}: a second box for patient {t.patient_id[r]!r}, slice {t.slice[r]} (one box per slice)" for r in np.flatnonzero(dup)]
+    if errors: raise LasclDataError(f"box table {p}: " + '; '.join(errors))
+    return t[list(BOX_COLUMNS)]
+
+def box_mask(image: Volume, boxes: pd.DataFrame, name: str = 'image') -> Volume:
+    "A uint8 mask on `image`'s grid with the given boxes (rows of a `read_boxes` table for this image) filled."
+    m = np.zeros(image.shape, np.uint8)
+    for _, b in boxes.iterrows():
+        if not (b.slice < image.shape[0] and b.y1 < image.shape[1] and b.x1 < image.shape[2]):
+            raise LasclDataError(f"{name}: box (slice {b.slice}, x {b.x0}-{b.x1}, y {b.y0}-{b.y1}) is outside the image of shape "
+                                 f"(z, y, x) = {image.shape}")
+        m[b.slice, b.y0:b.y1 + 1, b.x0:b.x1 + 1] = 1
+    return image.with_array(m)
+
+def box_masks(manifest_csv: str | Path, boxes_csv: str | Path, out_csv: str | Path) -> Path:
+    """Box masks from a box table for every patient of a manifest, written as NIfTI under `<out_csv folder>/box_masks/`,
+    and a manifest at `out_csv` whose `mask` column points to them (the other columns as they were). Boxes of patients the
+    manifest does not have are an error."""
+    cohort = load_manifest(manifest_csv)
+    boxes = read_boxes(boxes_csv)
+    ids = cohort.table['patient_id'].astype(str)
+    unknown = sorted(set(boxes.patient_id) - set(ids))
+    if unknown: raise LasclDataError(f"box table {boxes_csv}: patient(s) {unknown[:5]} are not in the manifest {manifest_csv}")
+    out_csv = Path(out_csv); folder = out_csv.parent / 'box_masks'; folder.mkdir(parents=True, exist_ok=True)
+    table = cohort.table.copy(); paths = []
+    for i, pid in enumerate(ids):
+        image, _ = cohort.load(i)
+        paths.append(str(write_nifti(box_mask(image, boxes[boxes.patient_id == pid], f'patient {pid!r}'), folder / f'{pid}.nii.gz')))
+    table['mask'] = paths
+    return write_manifest(table, out_csv, classes=cohort.classes, name=cohort.name)
 
 # %% ../nbs/01_io.ipynb #21aed9d1
 SLICE_IMAGE_EXTS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff')
