@@ -297,7 +297,9 @@ _METHOD_PRESETS = {      # per-method preset settings, applied after the preset'
     'ct-maxpool': {'paper': dict(pretrained=True, epochs=40, batch_size=8, head_hidden=512, patience=10),
                    'smoke': dict(batch_size=4)},
     **{m: {'paper': _HMIL_PAPER, 'smoke': dict(head_epochs=2, head_patience=2, head_bag_size=4)} for m in _HMIL},
-    **{m: {'smoke': dict(epochs=2, batch_size=8), 'paper': dict(image_size=224, backbone='convnextv2_large', pretrained=True)} for m in _LOOSE},
+    **{m: {'smoke': dict(epochs=2, batch_size=8),        # the seed's network: ConvNeXtV2-Large at 224 px, its 7 x 7 grid (stride 32)
+           'paper': dict(image_size=224, backbone='convnextv2_large', pretrained=True, batch_size=48,
+                         options=tuple({**dict(over.get('options', ())), 'patch_stride': 32}.items()))} for m, over in _LOOSE.items()},
 }
 PRESETS = {
     'default': {},
