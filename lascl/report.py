@@ -844,6 +844,11 @@ def _run_value(results: Results, method: str, fold: int, key: str) -> float:
     v = _read_json(results.run_dir(method, fold) / 'metrics.json').get(part, {}).get(metric)
     return np.nan if v is None else _parse_metric(v, f'{results.run_dir(method, fold)}/metrics.json: {key}')[0]
 
+def _mean_sd(v) -> str:
+    "'mean ± sd' over the folds that have a value ('' with none; the value alone from one fold, which has no sd)."
+    v = np.asarray(v, float); v = v[~np.isnan(v)]
+    return '' if not len(v) else f'{v[0]:.3f}' if len(v) == 1 else f'{v.mean():.3f} ± {v.std(ddof=1):.3f}'
+
 def loose_table(results: Results, methods: Sequence[str] | None = None, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
     """The loose lesion-location seed, one row per method: patient-level AUC (mean ± sd over folds; pooled over the test
     patients of all folds with its bootstrap 95% CI), slice-level AUC and the grid localisation (IoU, precision, recall of the
@@ -856,11 +861,11 @@ def loose_table(results: Results, methods: Sequence[str] | None = None, n_boot: 
         folds = results.folds_of(m)
         auc = results.metrics[(results.metrics.method == m) & (results.metrics.metric == 'roc_auc')]['value'].to_numpy(float)
         pooled = pooled_metrics(results, m, n_boot=n_boot, seed=seed)['roc_auc']
-        row = {'folds': len(folds), 'patient AUC (mean ± sd)': f'{auc.mean():.3f} ± {auc.std(ddof=1) if len(auc) > 1 else 0:.3f}',
+        row = {'folds': len(folds), 'patient AUC (mean ± sd)': _mean_sd(auc),
                'patient AUC pooled (95% CI)': format_ci(*pooled)}
         for key, label in LOOSE_COLUMNS.items():
             v = np.array([_run_value(results, m, k, key) for k in folds])
-            row[label] = '' if np.isnan(v).all() else f'{np.nanmean(v):.3f} ± {np.nanstd(v, ddof=1) if (~np.isnan(v)).sum() > 1 else 0:.3f}'
+            row[label] = _mean_sd(v)
         rows[m] = row
     table = pd.DataFrame(rows).T
     table.attrs['caption'] = (f'Loose lesion-location seed ({results.cohort}): a patient is positive when more than t of its slices '
@@ -875,7 +880,8 @@ def figure_localisation(results: Results, method: str = LOOSE_REFERENCE, fold: i
     d = results._npz(method, fold, 'localisation.npz')
     maps = {name: (d[k][:n], d[f'{k}_block'][:n]) for k, name in (('patch', 'patch branch'), ('gradcam', 'Grad-CAM')) if k in d}
     fig = plot_localisation(d['images'][:n], d['masks'][:n], maps, truth=d['truth'][:n])
-    fig.suptitle(f'{method}, fold {fold}: where the lesion is placed (red: predicted block; dashed green: the box cells)', fontsize='medium')
+    fig.suptitle(f'{method}, fold {fold}: where the lesion is placed\n(red: predicted block; dashed green: the box cells)', fontsize='medium')
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.4 / fig.get_figheight()))   # room for the two-line title above the column titles
     return fig
 
 # %% ../nbs/33_report.ipynb #6a8948bb
