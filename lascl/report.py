@@ -29,7 +29,8 @@ __all__ = ['MAIN_METHODS', 'ABLATION_METHODS', 'REFERENCE_METHOD', 'GROUPS', 'RE
            'figure_roc_ovr', 'figure_pr_ovr', 'figure_confusion', 'figure_calibration', 'figure_history',
            'figure_embeddings', 'dice_score', 'figure_segmentation', 'figure_attention', 'figure_augmentations',
            'run_grades', 'typegrade_arrays', 'typegrade_methods', 'typegrade_table', 'figure_typegrade_curves',
-           'loose_methods', 'loose_table', 'figure_localisation', 'git_commit', 'machine_info', 'write_figures_readme']
+           'loose_methods', 'loose_table', 'figure_localisation', 'protocol_table', 'git_commit', 'machine_info',
+           'write_figures_readme']
 
 # %% ../nbs/33_report.ipynb #11d07ea8
 MAIN_METHODS = ('supervised', 'simclr', 'supcon', 'moco', 'lascl', 'lascl-plc')
@@ -883,6 +884,36 @@ def figure_localisation(results: Results, method: str = LOOSE_REFERENCE, fold: i
     fig.suptitle(f'{method}, fold {fold}: where the lesion is placed\n(red: predicted block; dashed green: the box cells)', fontsize='medium')
     fig.tight_layout(rect=(0, 0, 1, 1 - 0.4 / fig.get_figheight()))   # room for the two-line title above the column titles
     return fig
+
+# %% ../nbs/33_report.ipynb #eae7946d
+def _crop_hit(results: Results, method: str) -> str:
+    v = [_read_json(results.run_dir(method, k) / 'metrics.json').get('lesion', {}).get('crop_hit_rate') for k in results.folds_of(method)]
+    v = [x for x in v if x is not None]
+    return f'{np.mean(v):.0%}' if v else ''
+
+def protocol_table(gt: Results, predicted: Results, methods: Sequence[str] | None = None, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
+    """One row per method run under both protocols (`gt`: crops from the masks; `predicted`: from the locator, a
+    `<cohort>-predicted` tree): pooled test AUC (95% bootstrap CI) under each, the predicted protocol's AUC mean ± sd
+    over folds, its pooled accuracy / F1 and the share of test patients whose located crops held the true lesion."""
+    _binary_only(gt, 'protocol_table'); _binary_only(predicted, 'protocol_table')
+    methods = [m for m in predicted.methods if m in gt.methods] if methods is None else list(methods)
+    missing = [m for m in methods if m not in gt.methods or m not in predicted.methods]
+    if missing: raise LasclDataError(f'protocol_table: {missing} not run under both protocols ({gt.cohort}: {gt.methods}; {predicted.cohort}: {predicted.methods})')
+    if not methods: raise LasclDataError(f'protocol_table: no method of {predicted.cohort} was also run in {gt.cohort}')
+    rows = []
+    for m in methods:
+        g, p = pooled_metrics(gt, m, n_boot=n_boot, seed=seed), pooled_metrics(predicted, m, n_boot=n_boot, seed=seed)
+        auc = predicted.metrics[(predicted.metrics.method == m) & (predicted.metrics.metric == 'roc_auc')].value.to_numpy()
+        rows.append({'method': m, 'AUC pooled, mask crops (gt)': format_ci(*g['roc_auc']),
+                     'AUC pooled, located crops (predicted)': format_ci(*p['roc_auc']),
+                     'AUC mean ± sd over folds (predicted)': _mean_sd(auc),
+                     'Accuracy / F1 pooled (predicted)': f"{p['accuracy'][0]:.3f} / {p['f1'][0]:.3f}",
+                     'crop hit (predicted)': _crop_hit(predicted, m)})
+    df = pd.DataFrame(rows).set_index('method')
+    df.attrs['caption'] = (f'{gt.cohort}: every method under both evaluation protocols: validation and test crops from the expert masks '
+                         '(gt) or from the lesion locator (predicted); pooled test AUC with patient-bootstrap 95% CI; crop hit: the '
+                         "share of test patients whose located crops hold a true lesion voxel (mean over folds).")
+    return df
 
 # %% ../nbs/33_report.ipynb #6a8948bb
 def git_commit(path: str | Path | None = None) -> str:
