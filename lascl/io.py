@@ -21,10 +21,11 @@ from pydicom.valuerep import DS
 from .core import Volume, Cohort, LasclDataError
 
 # %% auto #0
-__all__ = ['PRIVATE_META_KEYS', 'LPS_TO_RAS', 'BOX_COLUMNS', 'SLICE_IMAGE_EXTS', 'FIGSHARE_CLASSES', 'read_nifti', 'write_nifti',
-           'list_dicom_series', 'read_dicom_series', 'canonical_array', 'write_dicom_series', 'read_volume',
-           'read_mask', 'load_manifest', 'write_manifest', 'read_boxes', 'box_mask', 'box_masks', 'slice_files',
-           'read_slice_folder', 'read_slice_folders', 'pid_base', 'figshare_patients', 'read_figshare']
+__all__ = ['PRIVATE_META_KEYS', 'LPS_TO_RAS', 'BOX_COLUMNS', 'SEG_CONTRASTS', 'SLICE_IMAGE_EXTS', 'FIGSHARE_CLASSES',
+           'read_nifti', 'write_nifti', 'list_dicom_series', 'read_dicom_series', 'canonical_array',
+           'write_dicom_series', 'read_volume', 'read_mask', 'load_manifest', 'write_manifest', 'read_boxes',
+           'box_mask', 'box_masks', 'read_seg_manifest', 'slice_files', 'read_slice_folder', 'read_slice_folders',
+           'pid_base', 'figshare_patients', 'read_figshare']
 
 # %% ../nbs/01_io.ipynb #32a818e2
 PRIVATE_META_KEYS = ('series_uid',)  # `Volume.meta` keys that identify a scan: never write them to outputs
@@ -721,6 +722,41 @@ def box_masks(manifest_csv: str | Path, boxes_csv: str | Path, out_csv: str | Pa
         paths.append(str(write_nifti(box_mask(image, boxes[boxes.patient_id == pid], f'patient {pid!r}'), folder / f'{pid}.nii.gz')))
     table['mask'] = paths
     return write_manifest(table, out_csv, classes=cohort.classes, name=cohort.name)
+
+# %% ../nbs/01_io.ipynb #a97a3ddd
+SEG_CONTRASTS = ('t1c', 't1', 't2', 'flair')
+
+def read_seg_manifest(csv_path: str | Path) -> pd.DataFrame:
+    """Read and check a segmentation manifest (see above) -> a table with `patient_id`, the contrast columns present (in
+    `SEG_CONTRASTS` order), `labels` and `brain` as absolute paths (`''` where blank), and any other columns as written."""
+    csv_path = Path(csv_path)
+    if not csv_path.is_file(): raise LasclDataError(f"{csv_path}: segmentation manifest not found")
+    try: raw = pd.read_csv(csv_path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    except Exception as e: raise LasclDataError(f"{csv_path}: cannot parse the manifest CSV ({type(e).__name__}: {e})") from e
+    raw = raw.apply(lambda c: c.str.strip()).astype(object)
+    contrasts = [c for c in SEG_CONTRASTS if c in raw.columns]
+    if 'patient_id' not in raw.columns or not contrasts:
+        raise LasclDataError(f"{csv_path}: expected a 'patient_id' column and at least one contrast column of {list(SEG_CONTRASTS)}; "
+                             f"found {list(raw.columns)}")
+    if not len(raw): raise LasclDataError(f"{csv_path}: the manifest has no subject rows")
+    for c in ('labels', 'brain'):
+        if c not in raw.columns: raw[c] = ''
+    root, problems = csv_path.parent, []
+    dup = raw.patient_id[raw.patient_id.duplicated()].unique()
+    if len(dup): problems.append(f"patient_id: duplicated {list(dup)[:5]}")
+    for i, r in raw.iterrows():
+        where = f"row {i} (line {i + 2}, patient {r.patient_id!r})"
+        if not r.patient_id: problems.append(f"{where}: patient_id is blank")
+        for c in (*contrasts, 'labels', 'brain'):
+            if not r[c]:
+                if c in contrasts: problems.append(f"{where}: {c} is blank")
+                continue
+            path = _resolve(r[c], root)
+            if not path.exists(): problems.append(f"{where}: {c} file not found: {_cell(r[c], root)}")
+            else: raw.at[i, c] = str(path.resolve())
+    if problems:
+        raise LasclDataError(f"{csv_path}: {len(problems)} problem(s) in the segmentation manifest:\n" + '\n'.join(f'  - {p}' for p in problems))
+    return raw[['patient_id', *contrasts, 'labels', 'brain', *[c for c in raw.columns if c not in ('patient_id', *SEG_CONTRASTS, 'labels', 'brain')]]]
 
 # %% ../nbs/01_io.ipynb #21aed9d1
 SLICE_IMAGE_EXTS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff')

@@ -29,7 +29,8 @@ __all__ = ['MAIN_METHODS', 'ABLATION_METHODS', 'REFERENCE_METHOD', 'GROUPS', 'RE
            'figure_roc_ovr', 'figure_pr_ovr', 'figure_confusion', 'figure_calibration', 'figure_history',
            'figure_embeddings', 'dice_score', 'figure_segmentation', 'figure_attention', 'figure_augmentations',
            'run_grades', 'typegrade_arrays', 'typegrade_methods', 'typegrade_table', 'figure_typegrade_curves',
-           'loose_methods', 'loose_table', 'figure_localisation', 'protocol_table', 'git_commit', 'machine_info',
+           'loose_methods', 'loose_table', 'figure_localisation', 'protocol_table', 'load_learning_curve',
+           'learning_curve_gain', 'learning_curve_wide', 'figure_learning_curve', 'git_commit', 'machine_info',
            'write_figures_readme']
 
 # %% ../nbs/33_report.ipynb #11d07ea8
@@ -914,6 +915,73 @@ def protocol_table(gt: Results, predicted: Results, methods: Sequence[str] | Non
                          '(gt) or from the lesion locator (predicted); pooled test AUC with patient-bootstrap 95% CI; crop hit: the '
                          "share of test patients whose located crops hold a true lesion voxel (mean over folds).")
     return df
+
+# %% ../nbs/33_report.ipynb #98e6cfbf
+def load_learning_curve(results_dir: str | Path, key: str = 'seg', method: str = 'mrccl') -> pd.DataFrame:
+    """Every fold's per-subject scores of a segmentation learning curve (`results_dir/key/method/fold<k>/scores.csv`,
+    written by `lascl.mrccl.SegRun`) in one table: init, n_labelled (as text: '1', ..., 'all'), seed, fold,
+    patient_id, compartment, dice, hd95."""
+    root = Path(results_dir) / key / method
+    files = sorted(root.glob('fold*/scores.csv'))
+    if not files: raise LasclDataError(f'no segmentation runs found: no {root}/fold<k>/scores.csv')
+    return pd.concat([pd.read_csv(f, dtype={'n_labelled': str, 'patient_id': str}) for f in files], ignore_index=True)
+
+def _n_order(v) -> int: return 10 ** 6 if str(v) == 'all' else int(v)
+
+def learning_curve_gain(scores: pd.DataFrame, reference: str = 'random', compartment: str = 'whole tumour',
+                        n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
+    """Each initialisation against `reference` at each number of labelled subjects, on the same folds, seeds and test
+    subjects: the mean Dice difference with a 95 % bootstrap CI over test subjects (each subject's difference averaged over
+    seeds first), and how many of the fold x seed runs it wins."""
+    from lascl.mrccl import INITS
+    s = scores[scores.compartment == compartment]
+    piv = s.pivot_table(index=['fold', 'n_labelled', 'seed', 'patient_id'], columns='init', values='dice')
+    if reference not in piv: raise LasclDataError(f'learning_curve_gain: no {reference!r} runs to compare with')
+    rng, rows = np.random.default_rng(seed), []
+    for init in [i for i in INITS if i in piv and i != reference]:
+        d = (piv[init] - piv[reference]).dropna().rename('d').reset_index()
+        for n, g in sorted(d.groupby('n_labelled'), key=lambda t: _n_order(t[0])):
+            per_subject = g.groupby(['fold', 'patient_id']).d.mean().to_numpy()
+            boot = rng.choice(per_subject, (n_boot, len(per_subject))).mean(1)
+            runs = g.groupby(['fold', 'seed']).d.mean()
+            rows.append({'init': init, 'labelled subjects': n, f'Δ Dice vs {reference}': float(per_subject.mean()),
+                         'lo': float(np.percentile(boot, 2.5)), 'hi': float(np.percentile(boot, 97.5)),
+                         'runs won': f'{int((runs > 0).sum())}/{len(runs)}'})
+    return pd.DataFrame(rows)
+
+def learning_curve_wide(scores: pd.DataFrame, metric: str = 'dice', compartments: Sequence[str] | None = None) -> pd.DataFrame:
+    """The learning-curve table of the paper: rows (compartment, initialisation), columns the number of labelled subjects,
+    cells the mean ± sd over fold x seed runs of the mean over test subjects (`lascl.mrccl.learning_curve_table`)."""
+    from lascl.mrccl import learning_curve_table
+    t = learning_curve_table(scores)
+    if compartments is not None: t = t[t.compartment.isin(compartments)]
+    cell = t.apply(lambda r: f"{r[metric]:.3f} ± {r[f'{metric}_sd']:.3f}" if np.isfinite(r[f'{metric}_sd']) else f"{r[metric]:.3f}", axis=1)
+    wide = t.assign(cell=cell).pivot_table(index=['compartment', 'init'], columns='n_labelled', values='cell', aggfunc='first', sort=False)
+    wide = wide[sorted(wide.columns, key=_n_order)]
+    wide.columns = [f'{c} labelled' for c in wide.columns]; wide.columns.name = None
+    return wide
+
+def figure_learning_curve(scores: pd.DataFrame, compartments: Sequence[str] = ('whole tumour', 'enhancing', 'cyst/necrosis', 'solid', 'oedema'),
+                          metric: str = 'dice') -> Figure:
+    """Dice (or HD95) against the number of labelled subjects, one panel per compartment, one line per initialisation
+    (mean over fold x seed runs, band: ± sd); the counts are evenly spaced, 'all' last."""
+    from lascl.mrccl import learning_curve_table, INITS
+    t = learning_curve_table(scores)
+    xs = sorted(t.n_labelled.unique(), key=_n_order)
+    pos = {v: i for i, v in enumerate(xs)}             # evenly spaced, labelled by count
+    with plt.rc_context(style_rc()):
+        fig, axes = plt.subplots(1, len(compartments), figsize=(2.6 * len(compartments), 2.8), sharey=metric == 'dice', squeeze=False)
+        for ax, comp in zip(axes[0], compartments):
+            for init in [i for i in INITS if i in set(t.init)]:
+                r = t[(t.compartment == comp) & (t.init == init)].sort_values('n_labelled', key=lambda c: c.map(_n_order))
+                x = r.n_labelled.map(pos).to_numpy(float)
+                ax.plot(x, r[metric], marker='o', ms=3, label=init)
+                ax.fill_between(x, r[metric] - r[f'{metric}_sd'].fillna(0), r[metric] + r[f'{metric}_sd'].fillna(0), alpha=.15)
+            ax.set_xticks(range(len(xs)), xs); ax.set_title(comp); ax.set_xlabel('labelled subjects')
+        axes[0, 0].set_ylabel('Dice' if metric == 'dice' else 'HD95 (mm)')
+        axes[0, -1].legend(title='initialisation', fontsize='small')
+        fig.tight_layout()
+    return fig
 
 # %% ../nbs/33_report.ipynb #6a8948bb
 def git_commit(path: str | Path | None = None) -> str:

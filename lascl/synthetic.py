@@ -25,18 +25,19 @@ except ImportError: fcntl = None
 # %% auto #0
 __all__ = ['REGIONS', 'TISSUES', 'SEQUENCES', 'ENHANCEMENT_T1', 'TUMOUR_PARTS', 'APPEARANCES', 'HEAD_LAYERS', 'SUBTYPES',
            'OTHER_SHARES', 'SUBTYPE_SHARES', 'SEED4_SUBTYPES', 'DEMOGRAPHICS', 'SITES', 'MIMICS', 'MIMIC_RATE',
-           'HB_CLASSES', 'MR_FOVS', 'MR_CONTRASTS', 'GENERATOR_VERSION', 'COHORT_LOCK_TIMEOUT', 'CT_CLASSES',
-           'CT_CALCIFICATIONS', 'TG_TYPES', 'TG_GRADES', 'TG_SHARES', 'TG_SITES', 'TG_DEMOGRAPHICS', 'TG_APPEARANCES',
-           'FIGSHARE_PATIENT_SHARES', 'FIGSHARE_SLICES_MEAN', 'FIGSHARE_APPEARANCES', 'FIGSHARE_SITES', 'SELLA_MNI',
-           'FIGSHARE_ORIENTATIONS', 'FIGSHARE_SIZE', 'FIGSHARE_FOV_MM', 'MAT73_HEADER', 'Template', 'world_grid',
-           'posterior_fossa_regions', 'load_template', 'smooth_noise', 'random_deformation', 'bias_field',
-           'add_rician_noise', 'spin_echo', 'inversion_recovery', 'simulate_contrasts', 'simulate_ct', 'Lesion',
-           'pick_pattern', 'draw_lesion', 'Anatomy', 'random_anatomy', 'head_tissues', 'mr_grid', 'sample_site',
-           'SyntheticPatient', 'lesion_mask', 'simulate_mr_patient', 'hb_cohort_plan', 'make_hb_cohort', 'ct_grid',
-           'simulate_ct_patient', 'make_ct_cohort', 'lesion_intensity_features', 'typegrade_cohort_plan',
-           'lesion_slices_u8', 'make_typegrade_cohort', 'figshare_site', 'figshare_cohort_plan', 'display_plane',
-           'figshare_pixels', 'pixel_to_world', 'mask_border', 'choose_planes', 'write_cjdata', 'write_cvind',
-           'dura_contact', 'simulate_figshare_patient', 'make_figshare_cohort']
+           'HB_CLASSES', 'MR_FOVS', 'SEG_CLASSES', 'ENHANCING_UPTAKE', 'MR_CONTRASTS', 'GENERATOR_VERSION',
+           'COHORT_LOCK_TIMEOUT', 'SEG_SUBTYPES', 'CT_CLASSES', 'CT_CALCIFICATIONS', 'TG_TYPES', 'TG_GRADES',
+           'TG_SHARES', 'TG_SITES', 'TG_DEMOGRAPHICS', 'TG_APPEARANCES', 'FIGSHARE_PATIENT_SHARES',
+           'FIGSHARE_SLICES_MEAN', 'FIGSHARE_APPEARANCES', 'FIGSHARE_SITES', 'SELLA_MNI', 'FIGSHARE_ORIENTATIONS',
+           'FIGSHARE_SIZE', 'FIGSHARE_FOV_MM', 'MAT73_HEADER', 'Template', 'world_grid', 'posterior_fossa_regions',
+           'load_template', 'smooth_noise', 'random_deformation', 'bias_field', 'add_rician_noise', 'spin_echo',
+           'inversion_recovery', 'simulate_contrasts', 'simulate_ct', 'Lesion', 'pick_pattern', 'draw_lesion',
+           'Anatomy', 'random_anatomy', 'head_tissues', 'mr_grid', 'sample_site', 'SyntheticPatient',
+           'compartment_labels', 'lesion_mask', 'simulate_mr_patient', 'hb_cohort_plan', 'make_hb_cohort',
+           'make_seg_cohort', 'ct_grid', 'simulate_ct_patient', 'make_ct_cohort', 'lesion_intensity_features',
+           'typegrade_cohort_plan', 'lesion_slices_u8', 'make_typegrade_cohort', 'figshare_site',
+           'figshare_cohort_plan', 'display_plane', 'figshare_pixels', 'pixel_to_world', 'mask_border', 'choose_planes',
+           'write_cjdata', 'write_cvind', 'dura_contact', 'simulate_figshare_patient', 'make_figshare_cohort']
 
 # %% ../nbs/03_synthetic.ipynb #9d616816
 REGIONS = ('outside', 'cerebellar hemisphere', 'vermis', 'brainstem', 'fourth ventricle', 'supratentorial')
@@ -629,6 +630,22 @@ class SyntheticPatient:
     mask: Volume                # uint8, 1 = tumour (cyst and blood products included, oedema excluded)
     info: dict
     anatomy: Anatomy | None = None   # the pose and deformation the patient was drawn with (output world -> template)
+    labels: Volume | None = None     # with `compartments=True`: uint8 tumour compartments, codes of `SEG_CLASSES`
+    brain: Volume | None = None      # with `compartments=True`: uint8 intracranial mask (brain, CSF, tumour, oedema)
+
+SEG_CLASSES = ['background', 'oedema', 'cyst_necrosis', 'solid', 'enhancing']   # tumour compartment codes 0..4
+ENHANCING_UPTAKE = 0.5       # contrast uptake above which a solid voxel counts as enhancing
+
+def compartment_labels(tissues: dict[str, np.ndarray], enhancement: np.ndarray) -> np.ndarray:
+    """Tumour compartments `(z, y, x)` uint8 (`SEG_CLASSES` codes) from the tissue fractions and contrast uptake of
+    `head_tissues`: each voxel takes the largest of background (every other tissue), oedema, cyst + necrosis, non-enhancing
+    solid (solid with uptake below `ENHANCING_UPTAKE`, blood products, calcification, flow voids) and enhancing solid."""
+    solid, enh = tissues['solid'], enhancement >= ENHANCING_UPTAKE
+    parts = [tissues['oedema'], tissues['cyst'] + tissues['necrosis'],
+             np.where(enh, 0, solid) + tissues['haemosiderin'] + tissues['blood'] + tissues['calcification'] + tissues['flow_void'],
+             np.where(enh, solid, 0)]
+    stack = np.stack([np.clip(1 - sum(parts), 0, None), *parts])
+    return stack.argmax(0).astype(np.uint8)
 
 def _lesion_properties(appearance: str, rng: np.random.Generator) -> dict:
     "Per-patient relaxation properties `(pd, t1, t2)` of the solid part and the cyst fluid."
@@ -658,7 +675,7 @@ MR_CONTRASTS = ('t1c', 't1', 't2', 'flair')
 def simulate_mr_patient(subtype: str, rng: np.random.Generator, fov: str = 'posterior_fossa',
                         appearance: str | None = None, contrasts: tuple[str, ...] = MR_CONTRASTS,
                         site_probs: dict | None = None, site: Callable | None = None,
-                        visible_mask: bool = False) -> SyntheticPatient:
+                        visible_mask: bool = False, compartments: bool = False) -> SyntheticPatient:
     """Simulate one posterior-fossa tumour patient: T1-contrast (`'t1c'`), T1, T2 and FLAIR volumes `(z, y, x)` float32
     (integer-valued, white matter ~ 1000 x a random gain) and the lesion mask on the grid `mr_grid(fov)`. The lesion
     sits where `SITES[subtype]` says and looks like `appearance` (default: `subtype`; an atypical case borrows another's).
@@ -667,7 +684,9 @@ def simulate_mr_patient(subtype: str, rng: np.random.Generator, fov: str = 'post
     simulated; an appearance with a `depth` entry puts its lesion that far (x its radius) below the brain surface.
     `site(rng, radius) -> (name, point)` replaces the site sampling: it places the lesion at `point` (template world mm,
     `(3,)`). `visible_mask` keeps only the mask voxels where the drawn tumour fills at least half the voxel (a lesion
-    clipped by the skull loses the part that is not shown)."""
+    clipped by the skull loses the part that is not shown). `compartments` adds the tumour compartment map (`labels`,
+    `compartment_labels`) and the intracranial mask (`brain`), the segmentation task's target and region (same random
+    stream: the images do not change)."""
     bad = [c for c in contrasts if c not in MR_CONTRASTS]
     if bad: raise LasclDataError(f"contrasts={contrasts!r}: {bad} not in {MR_CONTRASTS}")
     if site_probs is None and site is None and subtype not in SUBTYPES: raise LasclDataError(f"subtype={subtype!r}: expected one of {list(SUBTYPES)}")
@@ -710,7 +729,12 @@ def simulate_mr_patient(subtype: str, rng: np.random.Generator, fov: str = 'post
                 radius_mm=round(lesions[0].radius, 2), volume_ml=round(float(mask.sum()) * float(np.prod(spacing)) / 1000, 3),
                 **{f'centroid_{a}': round(float(v), 2) for a, v in zip('xyz', (affine @ np.r_[zyx[::-1], 1])[:3])},
                 oedema_mm=round(lesions[0].params['oedema_length'], 2), flow_voids=bool(lesions[0].params.get('voids', False)))
-    return SyntheticPatient(images, Volume(mask, spacing, affine, modality='MR'), info, anat)
+    extra = {}
+    if compartments:
+        brain = (1 - sum(tissues[k] for k in ('dura', 'bone', 'marrow', 'muscle', 'fat', 'skin', 'air'))) >= 0.5
+        extra = dict(labels=Volume(compartment_labels(tissues, enh) * brain, spacing, affine, modality='MR'),
+                     brain=Volume(brain.astype(np.uint8), spacing, affine, modality='MR'))
+    return SyntheticPatient(images, Volume(mask, spacing, affine, modality='MR'), info, anat, **extra)
 
 # %% ../nbs/03_synthetic.ipynb #d1c0a501
 def _counts(n: int, shares: dict) -> dict:
@@ -886,6 +910,37 @@ def make_hb_cohort(root: str | Path | None = None, seed: int = 0, n_patients: in
         write_manifest(pd.DataFrame(rows), out / 'manifest.csv', classes=HB_CLASSES, name=name)   # paths relative to the folder
         (out / 'params.json').write_text(json.dumps(params, indent=1) + '\n')
     return _make_cohort(root, params, _HB_OUTPUTS, overwrite, write, HB_CLASSES, name)
+
+# %% ../nbs/03_synthetic.ipynb #fcad3d72
+SEG_SUBTYPES = ('high_grade_glioma', 'metastasis', 'hemangioblastoma', 'pilocytic_astrocytoma', 'medulloblastoma', 'ependymoma')
+_SEG_OUTPUTS = ['patients', 'manifest.csv', 'lesions.csv']
+
+def make_seg_cohort(root: str | Path | None = None, seed: int = 0, n_subjects: int = 48, overwrite: bool = False,
+                    progress: bool = True) -> pd.DataFrame:
+    """The synthetic segmentation cohort: `n_subjects` posterior-fossa tumours, `SEG_SUBTYPES` in turn (shuffled with
+    `seed`), as `patients/<id>/{t1c,t1,t2,flair,brain,labels}.nii.gz` with `manifest.csv` (read by
+    `lascl.io.read_seg_manifest`, returned), `lesions.csv` and `params.json`. Deterministic and cached like
+    `make_hb_cohort`; `root` defaults to `default_data_dir()/synthetic_seg_s<seed>_n<n>`."""
+    from lascl.io import read_seg_manifest
+    if n_subjects < 1: raise LasclDataError(f"n_subjects={n_subjects}: expected at least 1")
+    name = f'synthetic_seg_s{seed}_n{n_subjects}'
+    root = Path(root) if root is not None else default_data_dir() / name
+    params = dict(generator='lascl.synthetic.make_seg_cohort', version=GENERATOR_VERSION, seed=int(seed), n_subjects=int(n_subjects))
+    subtypes = np.random.default_rng([seed, 7]).permutation(np.resize(np.array(SEG_SUBTYPES), n_subjects))
+    def write(out: Path):
+        rows, facts = [], []
+        for i, sub in enumerate(tqdm(subtypes, desc='synthetic segmentation cohort', disable=not progress)):
+            p = simulate_mr_patient(str(sub), np.random.default_rng([seed, 3, i]), compartments=True)
+            pid, d = f'S{i + 1:03d}', out / 'patients' / f'S{i + 1:03d}'
+            vols = {**{k: Volume(v.array.astype(np.int16), v.spacing, v.affine, modality='MR') for k, v in p.images.items()},
+                    'brain': p.brain, 'labels': p.labels}
+            for k, v in vols.items(): write_nifti(v, d / f'{k}.nii.gz')
+            rows.append(dict(patient_id=pid, subtype=str(sub), **{k: f'patients/{pid}/{k}.nii.gz' for k in vols}))
+            facts.append(dict(patient_id=pid, **p.info, **{f'n_{c}': int((p.labels.array == k).sum()) for k, c in enumerate(SEG_CLASSES) if k}))
+        pd.DataFrame(rows).to_csv(out / 'manifest.csv', index=False, lineterminator='\n')
+        pd.DataFrame(facts).to_csv(out / 'lesions.csv', index=False, lineterminator='\n')
+        (out / 'params.json').write_text(json.dumps(params, indent=1) + '\n')
+    return _make_cohort(root, params, _SEG_OUTPUTS, overwrite, write, SEG_CLASSES, name, load=lambda r: read_seg_manifest(r / 'manifest.csv'))
 
 # %% ../nbs/03_synthetic.ipynb #24d46928
 CT_CLASSES = ['negative', 'metastasis']
