@@ -17,6 +17,7 @@ from tqdm.auto import tqdm
 from .core import LasclDataError, default_data_dir, get_device
 from .losses import TverskyLoss
 from .synthetic import SEG_CLASSES
+from .experiment import write_atomic, write_json, _save_npz as save_npz
 
 # %% auto #0
 __all__ = ['TOY_TISSUES', 'BACKGROUND', 'MRCCL_PAPER_FILTERS', 'MRCCL_CPU_FILTERS', 'SEG_COMPARTMENTS', 'MRCCL_PRESETS', 'INITS',
@@ -401,8 +402,7 @@ def prepare_seg_data(table: pd.DataFrame, inputs: tuple[str, ...] = ('t1c', 'fla
             d['spacing'], d['labelled'] = tuple(d['spacing']), bool(d['labelled'])
         else:
             d = subject_slices(r, contrasts, tuple(inputs), k, seed, tv_weight, margin, multiple)
-            tmp = f.with_name(f'.{f.stem}.{os.getpid()}.tmp.npz')
-            np.savez_compressed(tmp, **d); os.replace(tmp, f)
+            write_atomic(f, lambda t: save_npz(t, **d))
         parts.append(d)
         rows.append(dict(patient_id=str(r.patient_id), labelled=d['labelled'], spacing=tuple(float(s) for s in d['spacing']),
                          **({'subtype': r.subtype} if 'subtype' in r else {})))
@@ -553,10 +553,11 @@ def finetune(model: MRContrastUNet, data: SegData, slices: np.ndarray, cfg: MRCC
 @torch.no_grad()
 def predict_labels(model: MRContrastUNet, data: SegData, slices: np.ndarray, device: str = 'auto', batch_size: int = 32) -> np.ndarray:
     "The arg-max compartment of each pixel of `slices`: `(len(slices), H, W)` uint8, 0 outside the brain."
+    if not len(slices): return np.zeros((0, *data.images.shape[2:]), np.uint8)
     dev = get_device(device); model.to(dev).eval()
     out = [model(_t(data.images[s], dev), project=False)['seg'].argmax(1).cpu().numpy().astype(np.uint8)
-           for s in np.array_split(slices, max(1, -(-len(slices) // batch_size)))]
-    return np.concatenate(out) * data.brain[slices] if len(slices) else np.zeros((0, *data.images.shape[2:]), np.uint8)
+           for s in np.array_split(slices, -(-len(slices) // batch_size))]
+    return np.concatenate(out) * data.brain[slices]
 
 # %% ../nbs/18_mrccl.ipynb #b5765141
 def hd95(pred: np.ndarray, truth: np.ndarray, spacing=(1., 1., 1.)) -> float:
@@ -660,18 +661,9 @@ def labelled_subsets(train: np.ndarray, n_labelled, n_seeds: int, seed: int = 0)
             out[n, s] = np.sort(order if n == 'all' else order[:n])
     return out
 
-def _save_npz(path: Path, **arrays) -> None:
-    "Write `arrays` to `path` (.npz) atomically."
-    def save(t):
-        with open(t, 'wb') as fh: np.savez_compressed(fh, **arrays)
-    _save_atomic(path, save)
-
-def _save_atomic(path: Path, save) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f'.{path.name}.{os.getpid()}.tmp')
-    try: save(tmp); os.replace(tmp, path)
-    finally:
-        if tmp.exists(): tmp.unlink()
+def _write(path: Path, write) -> None:
+    "`lascl.experiment.write_atomic` into `path`, its folder made first."
+    path.parent.mkdir(parents=True, exist_ok=True); write_atomic(path, write)
 
 class SegRun:
     """One fold of the learning curve (METHODS.md 3, issue: Dice against the number of labelled subjects). Pretraining
@@ -683,7 +675,7 @@ class SegRun:
     def __init__(self, params: SegParams):
         self.params, self.cfg = params, params.config()
         self.out = Path(params.out_dir) / params.key / params.method / f'fold{params.fold}'
-        self.data = None
+        self.data, self.histories = None, {}
 
     def prepare(self) -> SegData:
         "The cohort, its slices and constraint maps (cached), and this fold's split."
@@ -709,16 +701,17 @@ class SegRun:
         return _digest([asdict(self.cfg), self.params.seed, self.params.fold, self.params.cohort, list(self.data.subjects.patient_id), extra])
 
     def pretrained(self, init: str) -> MRContrastUNet | None:
-        "The pretrained network of `init` (None for 'random'): read back when this fold already trained it."
+        """The pretrained network of `init` (None for 'random'): read back when this fold already trained it. Its loss
+        history goes to `self.histories[init]`."""
         if init == 'random': return None
         f, key = self.out / 'pretrained' / f'{init}.pt', self._digest(init=init)
-        if f.is_file():
-            ck = torch.load(f, map_location='cpu', weights_only=False)
-            if ck['key'] == key:
-                net = self.network(1); net.load_state_dict(ck['state']); return net
         net = self.network(1)
-        h = pretrain(net, self.data, self.data.slices_of(self.pool), init, self.cfg, seed=self.params.seed, device=self.params.device, progress=self.params.progress)
-        _save_atomic(f, lambda t: torch.save(dict(key=key, state=net.cpu().state_dict(), history=h), t))
+        ck = torch.load(f, map_location='cpu', weights_only=False) if f.is_file() else None
+        if ck is not None and ck['key'] == key: net.load_state_dict(ck['state']); h = ck['history']
+        else:
+            h = pretrain(net, self.data, self.data.slices_of(self.pool), init, self.cfg, seed=self.params.seed, device=self.params.device, progress=self.params.progress)
+            _write(f, lambda t: torch.save(dict(key=key, state=net.cpu().state_dict(), history=h), t))
+        self.histories[init] = h.assign(init=init)
         return net
 
     def point(self, init: str, n, s: int, pre: MRContrastUNet | None) -> pd.DataFrame:
@@ -734,23 +727,22 @@ class SegRun:
         sc = score_subjects(pred, self.data, te).assign(init=init, n_labelled=str(n), seed=s)
         if s == 0 and n == self.cfg.n_labelled[0]:     # a few test slices for the run notebook's picture
             pick = te[np.linspace(0, len(te) - 1, 4).astype(int)]
-            _save_npz(self.out / 'points' / f'{init}_examples.npz', pred=pred[np.searchsorted(te, pick)], slices=pick)
-        _save_atomic(f, lambda t: sc.to_csv(t, index=False))
+            _write(self.out / 'points' / f'{init}_examples.npz', lambda t: save_npz(t, pred=pred[np.searchsorted(te, pick)], slices=pick))
+        _write(f, lambda t: sc.to_csv(t, index=False))
         return sc
 
     def run(self) -> dict:
         "Every point of this fold (resuming), then the summary files. Returns `metrics.json`'s content."
         if self.data is None: self.prepare()
-        scores, hist = [], []
+        scores = []
         todo = [(init, n, s) for init in self.cfg.inits for n in self.cfg.n_labelled for s in range(self.cfg.n_seeds)]
         bar = tqdm(total=len(todo), desc=f'fold {self.params.fold}: fine-tuning points', disable=not self.params.progress)
         for init in self.cfg.inits:
             pre = self.pretrained(init)
-            if pre is not None:
-                hist.append(torch.load(self.out / 'pretrained' / f'{init}.pt', map_location='cpu', weights_only=False)['history'].assign(init=init))
             for n in self.cfg.n_labelled:
                 for s in range(self.cfg.n_seeds): scores.append(self.point(init, n, s, pre)); bar.update()
         bar.close()
+        hist = [self.histories[i] for i in self.cfg.inits if i in self.histories]
         return self.write(pd.concat(scores, ignore_index=True), pd.concat(hist, ignore_index=True) if hist else pd.DataFrame())
 
     def write(self, scores: pd.DataFrame, history: pd.DataFrame) -> dict:
@@ -758,17 +750,16 @@ class SegRun:
         curve = learning_curve_table(scores)
         ex = {f'pred_{i}': np.load(self.out / 'points' / f'{i}_examples.npz')['pred'] for i in self.cfg.inits}
         sl = np.load(self.out / 'points' / f'{self.cfg.inits[0]}_examples.npz')['slices']
-        _save_npz(self.out / 'examples.npz', image=self.data.images[sl], labels=self.data.labels[sl],
-                  patient_id=self.data.subjects.patient_id.to_numpy().astype(str)[self.data.subject[sl]], **ex)
+        _write(self.out / 'examples.npz', lambda t: save_npz(t, image=self.data.images[sl], labels=self.data.labels[sl],
+                                                          patient_id=self.data.subjects.patient_id.to_numpy().astype(str)[self.data.subject[sl]], **ex))
         for name, df in (('scores.csv', scores), ('curve.csv', curve), ('pretrain_history.csv', history)):
-            _save_atomic(self.out / name, lambda t, df=df: df.to_csv(t, index=False))
+            _write(self.out / name, lambda t, df=df: df.to_csv(t, index=False))
         metrics = dict(task='segmentation', method=self.params.method, fold=self.params.fold, classes=SEG_CLASSES,
                        compartments=list(SEG_COMPARTMENTS), n_test=int(len(self.test)), n_train=int(len(self.train)),
                        n_pretrain=int(len(self.pool)), curve=curve.to_dict('records'))
         params = dict(params=asdict(self.params), config=asdict(self.cfg), test_subjects=list(self.data.subjects.patient_id.iloc[self.test]),
                       labelled={f'{n}_s{s}': list(self.data.subjects.patient_id.iloc[v]) for (n, s), v in self.subsets.items()})
-        _save_atomic(self.out / 'params.json', lambda t: Path(t).write_text(json.dumps(params, indent=1, default=str) + '\n'))
-        _save_atomic(self.out / 'metrics.json', lambda t: Path(t).write_text(json.dumps(metrics, indent=1, default=str) + '\n'))
+        write_json(params, self.out / 'params.json'); write_json(metrics, self.out / 'metrics.json')
         return metrics
 
 def learning_curve_table(scores: pd.DataFrame) -> pd.DataFrame:
