@@ -11,7 +11,7 @@ from . import __version__
 
 # %% auto #0
 __all__ = ['CommandError', 'LasclWarning', 'load_config', 'check_method', 'make_run_params', 'TrainedModel', 'load_trained',
-           'infer_store', 'preprocess_inputs', 'build_parser', 'cmd_train', 'cmd_infer', 'cmd_prepare',
+           'infer_store', 'preprocess_inputs', 'build_parser', 'cmd_train', 'dicom_count', 'cmd_infer', 'cmd_prepare',
            'reproduce_command', 'cmd_reproduce', 'cmd_methods', 'main']
 
 # %% ../nbs/32_cli.ipynb #c4136c76
@@ -147,7 +147,9 @@ def infer_store(model: TrainedModel | str | Path, store, device: str = 'cpu', ba
     binary: `probability` (of class 1), `prediction` (probability >= the run's threshold), `n_slices`, `threshold`,
     `method`; K classes: `p_<class>` per class, `prediction` (the run's decision: arg-max, after its class-prior offsets
     if it fitted them), `predicted_class`, `n_slices`, `method`. A type/grade model (`simclr-hmil`) adds the end-to-end
-    grade probabilities `pg_<grade>` (sum over types of P(type) P(grade | type)) and `predicted_grade`."""
+    grade probabilities `pg_<grade>` (sum over types of P(type) P(grade | type)) and `predicted_grade`. A CT detector
+    (`ct-maxpool*`) gives the seed's columns (`lascl.ct.SEED_COLUMNS`: `prediction` 1/0, or -1 for a patient without a
+    usable slice, `probability`, `patient_logit`, `num_slices`, `mean_slice_prob`, `max_slice_prob`), `threshold`, `method`."""
     import numpy as np, pandas as pd
     from lascl.experiment import embed_slices, patient_bags, predict_patients
     model = model if isinstance(model, TrainedModel) else load_trained(model, device)
@@ -157,6 +159,9 @@ def infer_store(model: TrainedModel | str | Path, store, device: str = 'cpu', ba
                    f"(the image and the contrasts {list(model.cfg.encoder.channels)})")
     if tuple(store.images.shape[1:]) != size:
         raise _bad(f"slice store: slices are {tuple(store.images.shape[1:])} but {model.method} was trained on {size} crops")
+    if hasattr(model.task, 'pretrain_task'):                   # the CT seed's detector: max over slice logits, its columns
+        from lascl.ct import seed_predictions
+        return seed_predictions(model.task.to(device), store, model.threshold, batch_size=batch_size).assign(threshold=model.threshold, method=model.method)
     n = np.bincount(store.patient, minlength=store.n_patients)
     if (n == 0).any(): raise _bad(f"slice store: patient {store.patients['patient_id'].iloc[int(np.argmin(n))]!r} has no slices")
     emb = embed_slices(model.task, store, device, batch_size)
@@ -208,6 +213,7 @@ def preprocess_inputs(cohort, model: TrainedModel, progress: bool = True):
     from tqdm.auto import tqdm
     from lascl.experiment import preprocess_config
     from lascl.preprocess import SliceStore, preprocess_patient, read_channel
+    from lascl.core import LasclDataError
     whole = ((model.inputs or {}).get('preprocess') or {}).get('crop') == 'whole'      # the model's input: whole slices or crops
     cfg = preprocess_config(cohort, model.cfg, crop='whole' if whole else 'auto')
     trained = (model.inputs or {}).get('modality')
@@ -220,7 +226,7 @@ def preprocess_inputs(cohort, model: TrainedModel, progress: bool = True):
     absent = [c for c in cfg.channels if c not in cohort.table]
     if absent: raise _bad(f"input: {model.method} reads the contrasts {list(cfg.channels)} next to the image; give a manifest CSV "
                           f"with the column(s) {absent} (paths of co-registered volumes)")
-    parts, missing, located = [], [], []
+    parts, missing, located, unusable = [], [], [], []
     for i in tqdm(range(len(cohort)), desc='preprocess', unit='patient', disable=not progress):
         image, mask = cohort.load(i)
         check_modality(image.modality, f"patient row {i} (from its file header)")
@@ -230,11 +236,18 @@ def preprocess_inputs(cohort, model: TrainedModel, progress: bool = True):
             parts.append(preprocess_patient(image, None, cfg, chans, name=f'patient row {i}', location=location))
             continue
         if mask is None: missing.append(str(cohort.table['patient_id'].iloc[i]))
-        parts.append(preprocess_patient(image, mask, cfg if mask is not None else no_mask, chans, name=f'patient row {i}'))
+        try: parts.append(preprocess_patient(image, mask, cfg if mask is not None else no_mask, chans, name=f'patient row {i}'))
+        except LasclDataError as e:        # a CT without a usable slice: the seed's prediction -1, not a stop
+            if cfg.crop != 'brain' or not ('no slice has a brain fraction' in str(e) or 'ct_brain_mask' in str(e)): raise
+            unusable.append(f"{cohort.table['patient_id'].iloc[i]} ({e})")
+            parts.append(dict(images=np.zeros((0, *cfg.crop_size), np.float32), masks=np.zeros((0, *cfg.crop_size), np.uint8), z=np.zeros(0, np.int64)))
+    if unusable:
+        warnings.warn(f"{len(unusable)} patient(s) without a usable slice get prediction -1: {'; '.join(unusable[:3])}", LasclWarning)
+        if missing: missing = [m for m in missing if not any(u.startswith(m + ' ') for u in unusable)]
     if located and not all(located):
         warnings.warn(f"the locator found no lesion in {located.count(False)} of {len(located)} patient(s) without a mask: all "
                       "their slices are used, brain- or image-centred", LasclWarning)
-    if missing:
+    if missing and cfg.crop != 'brain':      # (a CT detector is brain-centred by design: no mask needed)
         warnings.warn(f"{len(missing)} of {len(cohort)} patient(s) have no lesion mask: using the brain-centred crop of all "
                       f"their slices (PreprocessConfig(empty_mask='all')); {model.method} was trained on lesion-centred "
                       "crops, so give --mask (or a manifest 'mask' column) where you can, or use a model trained with "
@@ -354,6 +367,11 @@ def _checkpoint_of(args) -> Path:
     from lascl.experiment import Run
     return Run(make_run_params(args.config)).out / 'checkpoint.pt'
 
+def dicom_count(image) -> int:
+    "Files ending in .dcm of a DICOM series folder (or 1 for a .dcm file, 0 for anything else): the seed's `num_dicom_files`."
+    p = Path(str(image))
+    return sum(1 for f in p.iterdir() if f.suffix.lower() == '.dcm') if p.is_dir() else int(p.suffix.lower() == '.dcm')
+
 def cmd_infer(args) -> int:
     import pandas as pd
     cfg = load_config(args.config) if args.config else {}
@@ -366,13 +384,15 @@ def cmd_infer(args) -> int:
     cohort = _input_cohort(args.input, args.mask, args.patient_id, args.modality)
     store = preprocess_inputs(cohort, model, progress=not args.quiet)
     df = infer_store(model, store, device)
+    if 'patient_logit' in df:                     # the CT seed's batch mode: the DICOM files read per patient
+        df.insert(df.columns.get_loc('num_slices') + 1, 'num_dicom_files', [dicom_count(v) for v in cohort.table['image']])
     original = df['patient_id'].copy()
     df['patient_id'] = [pseudonymise(i, salt) for i in original]
     out.parent.mkdir(parents=True, exist_ok=True); df.to_csv(out, index=False)
     if args.id_map:
         Path(args.id_map).parent.mkdir(parents=True, exist_ok=True)
         pd.DataFrame(dict(patient_id=df['patient_id'], original_id=original)).to_csv(args.id_map, index=False)
-    print(f"{len(df)} patient(s), {int(df.prediction.sum())} predicted positive at threshold {model.threshold:.3f} ({model.method}) -> {out}")
+    print(f"{len(df)} patient(s), {int((df.prediction == 1).sum())} predicted positive at threshold {model.threshold:.3f} ({model.method}) -> {out}")
     return 0
 
 def cmd_prepare(args) -> int:

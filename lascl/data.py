@@ -178,11 +178,14 @@ class PatientBagDataset(_StoreDataset):
     'all' (every slice), 'uniform' (a fresh random draw per epoch), 'even' (evenly spaced), 'lesion' (drawn in proportion
     to lesion area), 'centre' (contiguous, around the largest lesion), 'first' (the first `bag_size` by z), 'middle'
     (contiguous, centred in the stack: the hierarchical-MIL seed's 'center'). A patient with fewer slices gets all of them
-    (`short='pad'`: `collate_bags` pads) or `bag_size` drawn with replacement (`short='replace'`, the seed's rule)."""
+    (`short='pad'`: `collate_bags` pads) or `bag_size` drawn with replacement (`short='replace'`, the seed's rule). `keep`
+    (a bool per store slice) leaves slices out of every bag."""
     policies = ('all', 'uniform', 'even', 'lesion', 'centre', 'first', 'middle')
     def __init__(self, store: SliceStore, patients=None, bag_size: int | None = None, policy: str = 'all', seed: int = 0,
-                 short: str = 'pad'):
+                 short: str = 'pad', keep: np.ndarray | None = None):
         super().__init__(store, patients, seed)
+        self.keep = None if keep is None else np.asarray(keep, bool)      # slices a bag may hold (e.g. the CT quality filter)
+        if self.keep is not None and len(self.keep) != len(store): raise ValueError(f"keep: {len(self.keep)} flags for {len(store)} store slices")
         if policy not in self.policies: raise ValueError(f"policy must be one of {self.policies}, got {policy!r}")
         if bag_size is not None and bag_size < 1: raise ValueError(f"bag_size must be >= 1, got {bag_size}")
         if short not in ('pad', 'replace'): raise ValueError(f"short must be 'pad' or 'replace', got {short!r}")
@@ -195,7 +198,9 @@ class PatientBagDataset(_StoreDataset):
     def choose(self, p: int) -> np.ndarray:
         "Slice indices (sorted by z) of patient row `p` under the bag policy."
         own = self.store.slices_of(p)
-        if len(own) == 0: raise LasclDataError(f"patient {self.store.patients.patient_id.iloc[p]!r} (row {p}) has no slices in the store")
+        if self.keep is not None: own = own[self.keep[own]]
+        if len(own) == 0: raise LasclDataError(f"patient {self.store.patients.patient_id.iloc[p]!r} (row {p}) has no slices in the store"
+                                               + (" left by `keep`" if self.keep is not None else ""))
         k = self.bag_size
         if self.policy == 'all' or len(own) == k: return own
         rng = self.rng(p)
@@ -240,10 +245,24 @@ class _EpochSampler(EpochSeeded, Sampler):
     def __init__(self, seed: int = 0): self.seed, self.epoch = seed, 0
 
 class PatientOrder(_EpochSampler):
-    "Each of `n` items (patients) once per epoch: shuffled from `(seed, epoch)`, or in order."
-    def __init__(self, n: int, shuffle: bool = True, seed: int = 0): super().__init__(seed); self.n, self.shuffle = n, shuffle
-    def __len__(self): return self.n
-    def __iter__(self): yield from (self.rng().permutation(self.n) if self.shuffle else np.arange(self.n)).tolist()
+    """Each of `n` items (patients) once per epoch: shuffled from `(seed, epoch)`, or in order. With `labels` (per item)
+    and `neg_per_pos`: every positive (label 1) and `ceil(neg_per_pos x positives)` negatives drawn afresh each epoch
+    (all of them when there are fewer): the CT seed's patient sampler, about 1.5 negative per positive patient."""
+    def __init__(self, n: int, shuffle: bool = True, seed: int = 0, labels=None, neg_per_pos: float | None = None):
+        super().__init__(seed); self.n, self.shuffle, self.neg_per_pos = n, shuffle, neg_per_pos
+        self.labels = None if labels is None else np.asarray(labels)
+        if neg_per_pos is not None and (self.labels is None or len(self.labels) != n):
+            raise ValueError(f"PatientOrder: neg_per_pos needs labels for each of the {n} items")
+    def items(self) -> np.ndarray:
+        "This epoch's items, in order."
+        rng, idx = self.rng(), np.arange(self.n)
+        if self.neg_per_pos is not None:
+            pos, neg = idx[self.labels == 1], idx[self.labels != 1]
+            k = min(len(neg), int(np.ceil(self.neg_per_pos * len(pos))))
+            idx = np.sort(np.concatenate([pos, rng.choice(neg, k, replace=False)]))
+        return rng.permutation(idx) if self.shuffle else idx
+    def __len__(self): return len(self.items())
+    def __iter__(self): yield from self.items().tolist()
 
 class ClassPureBatchSampler(_EpochSampler):
     "Batches of `batch_size` item indices that all share one class; `n_batches` per epoch (default: one pass)."

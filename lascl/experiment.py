@@ -18,19 +18,20 @@ from .locate import (LOCATOR_PRESETS, Locator, whole_slice_config, locator_train
 from .data import (ContrastivePairDataset, ClassBalancedSampler, ClassPureBatchSampler, cohort_folds, split_fold,
                         FoldSplit, encode_sex, PatientBagDataset, collate_bags, EpochSeeded, PatientOrder)
 from .train import TrainConfig, fit, save_checkpoint, load_checkpoint
+from .ct import quality_table, quality_keep, lesion_slice_loader, seed_predictions, shortcut_shift, f1_operating_point
 from .metrics import (Threshold, metrics_with_ci, multiclass_metrics_with_ci, auc_score, fit_class_offsets, decide_classes,
                           hierarchical_metrics_with_ci, hierarchical_confusion, hierarchical_predictions, conditional_grade_proba)
 from sklearn.metrics import confusion_matrix
-from .methods import (MethodConfig, get_method, make_task, covariates, EncoderTask, PatientHead, PatientHeadTask, PRESETS,
+from .methods import (MethodConfig, CT_METHODS, get_method, make_task, covariates, EncoderTask, PatientHead, PatientHeadTask, PRESETS,
                           HierarchicalPatientHead, BagFineTuneTask, patient_head_for)
 
 # %% auto #0
-__all__ = ['RUN_CROPS', 'LESION_SOURCES', 'SMOKE_HB', 'SMOKE_CT', 'EMBEDDED', 'SMOKE_TYPEGRADE', 'SMOKE_FIGSHARE', 'CT_FOV_MM',
-           'MR_INPLANE_MM', 'ALL_SLICES', 'SLICE_CROP_EXTENT', 'RunParams', 'load_cohort', 'label_scheme', 'relabel',
-           'results_key', 'preprocess_config', 'ExperimentData', 'bag_loader', 'mil_predict', 'encoder_loader',
-           'encoder_validation', 'embed_slices', 'store_digest', 'patient_bags', 'predict_patients', 'head_validation',
-           'lesion_dice', 'write_atomic', 'write_json', 'params_record', 'Evaluation', 'RunResult', 'Run',
-           'run_experiment']
+__all__ = ['RUN_CROPS', 'LESION_SOURCES', 'SMOKE_HB', 'SMOKE_CT', 'CT_COHORT', 'EMBEDDED', 'SMOKE_TYPEGRADE', 'SMOKE_FIGSHARE',
+           'CT_FOV_MM', 'MR_INPLANE_MM', 'ALL_SLICES', 'SLICE_CROP_EXTENT', 'RunParams', 'load_cohort', 'label_scheme',
+           'relabel', 'results_key', 'preprocess_config', 'ExperimentData', 'bag_loader', 'mil_predict',
+           'encoder_loader', 'encoder_validation', 'embed_slices', 'store_digest', 'patient_bags', 'predict_patients',
+           'head_validation', 'lesion_dice', 'write_atomic', 'write_json', 'params_record', 'Evaluation', 'RunResult',
+           'Run', 'run_experiment']
 
 # %% ../nbs/31_experiment.ipynb #7f6db655
 def _p(default, help: str):
@@ -69,6 +70,8 @@ class RunParams:
     lesion: str = _p('gt', "where the validation and test patients' slices and crops come from: 'gt' (their lesion masks) or "
                            "'predicted' (a lesion segmenter trained on the training patients, run on their whole slices: "
                            "lascl.locate; the masks then only score it); results go to <cohort>-predicted/")
+    weights: str | None = _p(None, "CT methods: a file of ResNet weights (RadImageNet or ImageNet format: torchvision/timm names, "
+                                   "a checkpoint dict, or the seed's backbone.N layout), loaded strictly; the curriculum starts from them")
     raw_ids: bool = _p(False, "write the cohort's own patient ids into the results (default: pseudonyms salted with "
                               "$LASCL_ID_SALT, as lascl infer; the id map goes to <out_dir>/_private/)")
 
@@ -81,11 +84,16 @@ class RunParams:
         if self.crop not in RUN_CROPS: raise ValueError(f"crop must be one of {RUN_CROPS}, got {self.crop!r}")
 
     def method_config(self) -> MethodConfig:
-        return get_method(self.method, self.preset, epochs=self.epochs, batch_size=self.batch_size, image_size=self.image_size)
+        cfg = get_method(self.method, self.preset, epochs=self.epochs, batch_size=self.batch_size, image_size=self.image_size)
+        if self.weights:
+            if cfg.encoder.objective != 'patient-max': raise ValueError(f"weights: only the CT methods {CT_METHODS} start from a weights file, not {self.method!r}")
+            cfg = replace(cfg, encoder=replace(cfg.encoder, options=tuple({**dict(cfg.encoder.options), 'weights': str(self.weights)}.items())))
+        return cfg
 
 # %% ../nbs/31_experiment.ipynb #6af3141e
 SMOKE_HB = dict(n_patients=30, n_hb=12)
 SMOKE_CT = dict(n_patients=20, n_positive=8)
+CT_COHORT = dict(n_patients=240, n_positive=96)   # the embedded head-CT cohort: about the seed's scale (its validation split: 102 patients, 40 % positive)
 EMBEDDED = ('hb', 'hb-subtypes', 'ct', 'typegrade', 'figshare-synthetic')
 SMOKE_TYPEGRADE = dict(n_patients=40)   # at least n_folds patients of the rarest type (schwannoma, 13 %)
 SMOKE_FIGSHARE = dict(n_patients=30)    # 10 per class: every cvind fold and validation split holds each class
@@ -93,7 +101,9 @@ SMOKE_FIGSHARE = dict(n_patients=30)    # 10 per class: every cvind fold and val
 def _embedded_cohort(spec: str, seed: int, smoke: bool, progress: bool) -> Cohort:
     from lascl import synthetic
     root = default_data_dir() / (f'{spec}-smoke' if smoke else spec)
-    if spec == 'ct': return synthetic.make_ct_cohort(root=root, seed=seed, progress=progress, **(SMOKE_CT if smoke else {}))
+    if spec == 'ct':                   # (its folder names its size: the earlier 48-patient cohort lived in 'ct')
+        root = root if smoke else root.with_name(f"ct-n{CT_COHORT['n_patients']}")
+        return synthetic.make_ct_cohort(root=root, seed=seed, progress=progress, **(SMOKE_CT if smoke else CT_COHORT))
     if spec == 'hb': return synthetic.make_hb_cohort(root=root, seed=seed, progress=progress, **(SMOKE_HB if smoke else {}))
     if spec == 'figshare-synthetic': return synthetic.make_figshare_cohort(root=root, seed=seed, progress=progress, **(SMOKE_FIGSHARE if smoke else {}))
     if spec == 'typegrade': return synthetic.make_typegrade_cohort(root=root, seed=seed, progress=progress, **(SMOKE_TYPEGRADE if smoke else {}))
@@ -239,10 +249,13 @@ class _Indexed(torch.utils.data.Dataset):
     def set_epoch(self, e): self.ds.set_epoch(e)
     def __getitem__(self, i): return {**self.ds[i], 'index': torch.tensor(int(self.ds.slices[i]))}
 
-def bag_loader(data: ExperimentData, patients: np.ndarray, cfg: MethodConfig, shuffle: bool = False, seed: int = 0) -> DataLoader:
-    "Padded bag batches (`lascl.data.collate_bags`) of all slices of `cfg.schedule.batch_size` patients."
-    ds = PatientBagDataset(data.store, patients, seed=seed)
-    return DataLoader(ds, batch_size=cfg.schedule.batch_size, sampler=PatientOrder(len(ds), shuffle, seed), collate_fn=collate_bags)
+def bag_loader(data: ExperimentData, patients: np.ndarray, cfg: MethodConfig, shuffle: bool = False, seed: int = 0,
+               neg_per_pos: float | None = None, keep: np.ndarray | None = None) -> DataLoader:
+    """Padded bag batches (`lascl.data.collate_bags`) of all slices of `cfg.schedule.batch_size` patients; `neg_per_pos`:
+    every positive and that many negatives per positive each epoch (`PatientOrder`); `keep`: the slices bags may hold."""
+    ds = PatientBagDataset(data.store, patients, seed=seed, keep=keep)
+    order = PatientOrder(len(ds), shuffle, seed, labels=ds.labels if neg_per_pos else None, neg_per_pos=neg_per_pos or None)
+    return DataLoader(ds, batch_size=cfg.schedule.batch_size, sampler=order, collate_fn=collate_bags)
 
 @torch.no_grad()
 def mil_predict(task: torch.nn.Module, loader: DataLoader) -> tuple[np.ndarray, np.ndarray]:
@@ -255,10 +268,12 @@ def mil_predict(task: torch.nn.Module, loader: DataLoader) -> tuple[np.ndarray, 
     return np.concatenate(ys), np.concatenate(zs)
 
 def _mil_validation(loader: DataLoader):
-    "Validation numbers of a `PatientMILTask`: patient-level AUC and BCE."
+    "Validation numbers of a `PatientMILTask`: patient-level AUC and BCE, and F1, sensitivity, specificity at the epoch's F1 threshold (the seed's curves)."
     def validate(task):
         y, z = mil_predict(task, loader)
-        return dict(auc=auc_score(y, z), loss=float(torch.nn.functional.binary_cross_entropy_with_logits(torch.from_numpy(z), torch.from_numpy(y).float())))
+        op = f1_operating_point(y, 1 / (1 + np.exp(-z.astype(np.float64))))
+        return dict(auc=auc_score(y, z), loss=float(torch.nn.functional.binary_cross_entropy_with_logits(torch.from_numpy(z), torch.from_numpy(y).float())),
+                    **{k: op[k] for k in ('f1', 'sensitivity', 'specificity', 'threshold')})
     return validate
 
 def encoder_loader(data: ExperimentData, cfg: MethodConfig, seed: int = 0) -> DataLoader:
@@ -634,7 +649,9 @@ class Run:
         path = self.encoder_path if task.trains else None
         ck = _read_encoder_cache(path, task) if task.trains else None
         if not task.trains: hist = pd.DataFrame()                  # objective 'none': the backbone as initialised
-        elif ck is not None: hist = pd.DataFrame(ck['history'], columns=ck['history_columns'])
+        elif ck is not None:
+            hist = pd.DataFrame(ck['history'], columns=ck['history_columns'])
+            if 'pretrain_history' in ck: self.histories['pretrain'] = pd.DataFrame(ck['pretrain_history'], columns=ck['pretrain_history_columns'])
         else:
             tcfg = TrainConfig(epochs=cfg.schedule.epochs, lr=cfg.schedule.lr, warmup_epochs=min(1, cfg.schedule.epochs / 4), device=p.device,
                                progress=p.progress, desc=f'{cfg.name} encoder')
@@ -652,8 +669,14 @@ class Run:
                 self._stage1 = {k: v.detach().clone() for k, v in task.state_dict().items()}
                 self.emb, self.head, self.evaluation, self._bags = None, None, None, {}
                 return task, hist
+            extra = {}
             if task.inputs == 'bags':          # e.g. the whole slice classifier, on bags of training patients
-                loader = bag_loader(data, data.split.train, cfg, shuffle=True, seed=p.seed)
+                opt = getattr(task, 'opt', {})
+                keep = self.training_keep() if opt.get('quality_filter') else None
+                if hasattr(task, 'pretrain_task') and (pre := task.pretrain_task()) is not None:
+                    pre_hist = self._pretrain(task, pre, tcfg, path, keep)
+                    extra = dict(pretrain_history=pre_hist.to_numpy(dtype=float).tolist(), pretrain_history_columns=list(pre_hist.columns))
+                loader = bag_loader(data, data.split.train, cfg, shuffle=True, seed=p.seed, neg_per_pos=opt.get('neg_per_pos'), keep=keep)
                 validate = _mil_validation(bag_loader(data, data.split.val, cfg))
                 tcfg.monitor, tcfg.mode, tcfg.patience = 'val_auc', 'max', cfg.schedule.patience
             else:
@@ -663,12 +686,38 @@ class Run:
 
             hist = fit(task, loader, tcfg, validate=validate, ckpt_path=path.with_suffix('.resume.pt'))
             save_checkpoint(dict(model=task.state_dict(), history=hist.to_numpy(dtype=float).tolist(),
-                                 history_columns=list(hist.columns)), path)
-            path.with_suffix('.resume.pt').unlink(missing_ok=True)
+                                 history_columns=list(hist.columns), **extra), path)
+            path.with_suffix('.resume.pt').unlink(missing_ok=True); path.with_suffix('.pretrain.pt').unlink(missing_ok=True)
         self.task, self.histories['encoder'] = task, hist
         self._stage1 = {k: v.detach().clone() for k, v in task.state_dict().items()}     # what fine-tuning starts from
         self.emb, self.head, self.evaluation, self._bags = None, None, None, {}
         return task, hist
+
+    def _pretrain(self, task: EncoderTask, pre: EncoderTask, tcfg: TrainConfig, path: Path, keep: np.ndarray | None) -> pd.DataFrame:
+        """The CT methods' slice pretraining (option `pretrain`): `pre` (sharing `task`'s encoder) on the training patients'
+        slices, lesion and lesion-free slices equally often (`lesion_slice_loader`), resumable; then the curriculum's
+        first stage is applied again. Its history goes to `histories['pretrain']`."""
+        o, p = task.opt, self.params
+        loader = lesion_slice_loader(self.data.store, self.data.split.train, o['pretrain_batch'], o['pretrain_slices'], p.seed, keep)
+        t = replace(tcfg, epochs=int(o['pretrain_epochs']), warmup_epochs=min(1, o['pretrain_epochs'] / 4), monitor=None, patience=None,
+                    desc=f'{self.cfg.name} pretrain ({o["pretrain"]})')
+        hist = fit(pre, loader, t, ckpt_path=path.with_suffix('.pretrain.pt'))
+        if task.schedule is not None: task.schedule.apply(task, 0)
+        self.histories['pretrain'] = hist
+        return hist
+
+    def slice_quality(self) -> pd.DataFrame:
+        "The CT seed's quality numbers and flags of every store slice (`lascl.ct.quality_table`), computed once."
+        if getattr(self, '_quality', None) is None:
+            data = self.prepare(); self._quality = quality_table(data.cohort, data.store, progress=self.params.progress)
+        return self._quality
+
+    def training_keep(self) -> np.ndarray:
+        "Option `quality_filter`: the store slices training may use (`lascl.ct.quality_keep`: validation and test patients keep all theirs)."
+        keep = np.ones(len(self.data.store), bool)
+        keep[self.slice_quality()['slice'].to_numpy()] = quality_keep(self.slice_quality())
+        keep[~np.isin(self.data.store.patient, self.data.split.train)] = True
+        return keep
 
     def embed(self) -> torch.Tensor:
         "Frozen stage-1 features of every slice `(N, D)` (CPU)."
@@ -800,6 +849,8 @@ class Run:
                        seg_dice=lesion_dice(self.task, st, _slice_subset(st, sp.test), p.device),
                        runtime_s=time.time() - self.t0, device=str(get_device(p.device)), lesion=self.location_summary(), **extra)
         self.slice_examples = None
+        if hasattr(self.task, 'pretrain_task'):       # the CT seed: how far the class-conditional treatment moves the test patients
+            metrics['shortcut'] = shortcut_shift(self.task, st, sp.test, p.seed)
         if hasattr(self.task, 'evaluate_slices'):     # slice-level classification and localisation (loose-location)
             slice_metrics, self.slice_examples = self.task.evaluate_slices(st, sp.test, p.device, p.n_boot, p.seed)
             metrics.update(slice_metrics)
@@ -838,6 +889,14 @@ class Run:
             loc = dict(self.slice_examples); loc['patient_id'] = ids[st.patient[loc.pop('rows')]]
             write_atomic(out / 'localisation.npz', lambda t: _save_npz(t, **loc))
         write_atomic(out / 'predictions.csv', lambda t: ev.predictions.to_csv(t, index=False))
+        if hasattr(task, 'pretrain_task'):            # the CT seed's per-patient table and slice quality flags
+            thr = ev.decision['value']
+            seed_rows = seed_predictions(task, st, float(thr), ids).assign(
+                split=pd.Series(dict(zip(allp, split))).reindex(np.arange(st.n_patients)).to_numpy())
+            write_atomic(out / 'seed_predictions.csv', lambda t: seed_rows.to_csv(t, index=False))
+            if self.data.cohort.table.get('modality', pd.Series(['MR'])).astype(str).iloc[0] == 'CT':
+                q = self.slice_quality().assign(patient_id=lambda d: d['patient_id'].map(dict(zip(st.patients['patient_id'].astype(str), ids))))
+                write_atomic(out / 'slice_quality.csv', lambda t: q.to_csv(t, index=False))
         write_atomic(out / 'slice_predictions.csv', lambda t: slices.to_csv(t, index=False))
         to_out = dict(zip(st.patients['patient_id'].astype(str), ids))
         loc_rows = self.location_table().assign(patient_id=lambda d: d['patient_id'].map(to_out))

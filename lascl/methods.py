@@ -21,19 +21,20 @@ from .data import PatientBagDataset, ClassBalancedSampler
 from torch.utils.data import DataLoader
 from .core import get_device
 from .metrics import auc_score
+from .ct import load_encoder_weights
 from .loose import (LooseSliceDataset, PatchClassifier, loose_options, stage_epochs, slice_labels, box_centre_cells, predicted_block, blank_cells,
                          negative_patch_loss, box_patch_loss, fuzzy_patch_loss, consistency_loss, grad_cam, box_cells,
                          localisation_counts, localisation_metrics, slice_classification_metrics, _zero)
 
 # %% auto #0
 __all__ = ['TASKS', 'HEAD_KINDS', 'POOLINGS', 'CONFIG_VERSION', 'ENCODER_CROPS', 'HEAD_CLASSIFIERS', 'FLAT_NAMES',
-           'CT_SEED_CURRICULUM', 'CT_SEED_LRS', 'HMIL_SEED', 'LOOSE_SEED', 'PRESETS', 'METHODS', 'CT_METHODS',
-           'TYPEGRADE_METHODS', 'LOOSE_METHODS', 'ALL_METHODS', 'SD_FLOOR', 'Z_CLIP', 'OBJECTIVES', 'register_task',
-           'EncoderConfig', 'ScheduleConfig', 'HeadConfig', 'MethodConfig', 'get_method', 'EncoderTask', 'make_task',
-           'SliceTask', 'UntrainedTask', 'SupervisedTask', 'SimCLRTask', 'SupConTask', 'MoCoTask', 'ClassQueueTask',
-           'RadiomicsTask', 'PatientHead', 'PatientHeadTask', 'covariates', 'GBPatientHead', 'allowed_grades',
-           'HierarchicalPatientHead', 'patient_head_for', 'BagFineTuneTask', 'curriculum_schedule', 'PatientMILTask',
-           'LooseLocationTask']
+           'CT_SEED_CURRICULUM', 'CT_SEED_LRS', 'CT_CPU_LRS', 'CT_OPTIONS', 'HMIL_SEED', 'LOOSE_SEED', 'PRESETS',
+           'METHODS', 'CT_METHODS', 'TYPEGRADE_METHODS', 'LOOSE_METHODS', 'ALL_METHODS', 'SD_FLOOR', 'Z_CLIP',
+           'OBJECTIVES', 'register_task', 'EncoderConfig', 'ScheduleConfig', 'HeadConfig', 'MethodConfig', 'ct_options',
+           'get_method', 'EncoderTask', 'make_task', 'SliceTask', 'UntrainedTask', 'SupervisedTask', 'SimCLRTask',
+           'SupConTask', 'MoCoTask', 'ClassQueueTask', 'RadiomicsTask', 'PatientHead', 'PatientHeadTask', 'covariates',
+           'GBPatientHead', 'allowed_grades', 'HierarchicalPatientHead', 'patient_head_for', 'BagFineTuneTask',
+           'curriculum_schedule', 'PatientMILTask', 'LooseLocationTask']
 
 # %% ../nbs/30_methods.ipynb #c7d1c816
 TASKS: dict[str, type] = {}              # objective name -> stage-1 task class (see `register_task`, `make_task` below)
@@ -253,12 +254,40 @@ _ABLATIONS = {
 CT_SEED_CURRICULUM = ((0.0, ('classifier',)), (5 / 40, ('classifier', 'encoder.layer4')),
                       (12 / 40, ('classifier', 'encoder.layer4', 'encoder.layer3')))
 CT_SEED_LRS = (('classifier', 5e-5, 1e-3), ('encoder.layer4', 1e-5, 1e-4), ('encoder.layer3', 5e-6, 1e-4))
+CT_CPU_LRS = (('classifier', 1e-3, 1e-3), ('encoder.layer4', 2e-4, 1e-4), ('encoder.layer3', 1e-4, 1e-4))   # ~20x the seed's: ~30x fewer steps
+# The CT method's own settings (`cfg.encoder.options`, read by `ct_options`): the seed's class-conditional augmentation (off:
+# every slice gets the same label-blind treatment, the positives' mild one), the slice pretraining that replaces the download
+# ('supcon' on the slices' lesion labels, 'simclr' on none; 'none'), encoder weights from a user's file, the seed's slice
+# quality filter on the training slices, and the patient sampler's negatives per positive.
+CT_OPTIONS = dict(class_aug=False, pretrain='none', pretrain_epochs=6, pretrain_batch=64, pretrain_slices=6, quality_filter=False,
+                  neg_per_pos=1.5, weights='')
+_CT_BASE = dict(group='ct', objective='patient-max', pooling='vote-max', threshold_rule='f1', epochs=10, batch_size=4,
+                head_hidden=256, head_dropout=0.4, patience=5, curriculum=CT_SEED_CURRICULUM, layer_lrs=CT_SEED_LRS)
+_CT_PRE = dict(epochs=8, patience=None, layer_lrs=CT_CPU_LRS)
 _CT = {
-    'ct-maxpool': dict(description='CT metastasis seed: one CNN scores every slice, patient logit = max over slices, BCE per patient; '
-                                   'class-conditional augmentation, curriculum unfreezing (pretrained), F1 threshold',
-                       group='ct', objective='patient-max', pooling='vote-max', threshold_rule='f1', epochs=10, batch_size=4,
-                       head_hidden=256, head_dropout=0.4, patience=5, curriculum=CT_SEED_CURRICULUM, layer_lrs=CT_SEED_LRS),
+    'ct-maxpool': dict(description='CT metastasis seed: one CNN scores every slice, patient logit = max over slices, BCE per patient, '
+                                   '1.5:1 patient sampler, F1 threshold; from scratch (curriculum unfreezing with pretrained or given weights)',
+                       **_CT_BASE),
+    'ct-maxpool-supcon': dict(description='ct-maxpool from an encoder lascl pretrains itself, offline: SupCon on the training slices '
+                                          '(lesion / no lesion), then the curriculum (classifier, + layer4, + layer3)',
+                              **{**_CT_BASE, **_CT_PRE}, options=(('pretrain', 'supcon'),)),
+    'ct-maxpool-simclr': dict(description='ct-maxpool-supcon with SimCLR pretraining (no labels) instead of SupCon',
+                              **{**_CT_BASE, **_CT_PRE}, options=(('pretrain', 'simclr'),)),
+    'ct-maxpool-supcon-classaug': dict(description="ct-maxpool-supcon with the seed's class-conditional augmentation (CLAHE and "
+                                                   "sharpening on negatives only): the shortcut ablation",
+                                       **{**_CT_BASE, **_CT_PRE}, options=(('pretrain', 'supcon'), ('class_aug', True))),
 }
+
+def ct_options(cfg: 'MethodConfig') -> dict:
+    "`CT_OPTIONS` overridden by `cfg.encoder.options`; unknown names and bad values raise naming the method."
+    opt = dict(CT_OPTIONS); given = dict(cfg.encoder.options)
+    unknown = sorted(set(given) - set(opt))
+    if unknown: raise ValueError(f"{cfg.name}: unknown CT option(s) {unknown}; known: {sorted(opt)}")
+    opt.update(given)
+    if opt['pretrain'] not in ('none', 'supcon', 'simclr'): raise ValueError(f"{cfg.name}: pretrain must be 'none', 'supcon' or 'simclr', got {opt['pretrain']!r}")
+    if not float(opt['neg_per_pos']) > 0: raise ValueError(f"{cfg.name}: neg_per_pos must be > 0, got {opt['neg_per_pos']!r}")
+    opt['weights'] = str(opt['weights'] or '')
+    return opt
 # The hierarchical type/grade seed (METHODS.md section 4), done properly: SimCLR (NT-Xent, tau 0.5) on adjacent-slice pairs of
 # the training patients only, validated on the validation patients; then the backbone fine-tuned with a type head and one
 # grade head per type (Linear-ReLU-Dropout(0.2)-Linear, the seed's) on bags of 8 slices, the teacher-forced two-step loss
@@ -296,6 +325,10 @@ _HMIL_PAPER = dict(backbone='mobilenetv2_100', head_epochs=30, head_patience=8, 
 _METHOD_PRESETS = {      # per-method preset settings, applied after the preset's own
     'ct-maxpool': {'paper': dict(pretrained=True, epochs=40, batch_size=8, head_hidden=512, patience=10),
                    'smoke': dict(batch_size=4)},
+    **{m: {'paper': dict(epochs=40, batch_size=8, head_hidden=512, patience=10, layer_lrs=CT_SEED_LRS,
+                         options=tuple({**dict(_CT[m]['options']), 'pretrain_epochs': 40, 'pretrain_batch': 256, 'pretrain_slices': 16}.items())),
+           'smoke': dict(batch_size=4, epochs=2, options=tuple({**dict(_CT[m]['options']), 'pretrain_epochs': 1, 'pretrain_batch': 16,
+                                                               'pretrain_slices': 2}.items()))} for m in _CT if m != 'ct-maxpool'},
     **{m: {'paper': _HMIL_PAPER, 'smoke': dict(head_epochs=2, head_patience=2, head_bag_size=4)} for m in _HMIL},
     **{m: {'smoke': dict(epochs=2, batch_size=8),        # the seed's network: ConvNeXtV2-Large at 224 px, its 7 x 7 grid (stride 32)
            'paper': dict(image_size=224, backbone='convnextv2_large', pretrained=True, batch_size=48,
@@ -801,6 +834,7 @@ class PatientMILTask(EncoderTask):
         if cfg.head.pooling != 'vote-max' or cfg.head.metadata or cfg.encoder.seg_branch:
             raise ValueError(f"{cfg.name}: objective {cfg.encoder.objective!r} is its own patient classifier (max over its slice logits): "
                              f"it needs pooling='vote-max', metadata=False and seg_branch=False")
+        ct_options(cfg)
 
     def __init__(self, cfg: MethodConfig, n_classes: int = 2, augment: ClassConditionalAugment | None = None,
                  curriculum: bool | None = None):
@@ -809,9 +843,12 @@ class PatientMILTask(EncoderTask):
         self.encoder = create_encoder(cfg.encoder.backbone, in_chans=cfg.encoder.in_chans, pretrained=cfg.encoder.pretrained)
         self.num_features = self.encoder.num_features
         self.classifier = ClassifierHead(self.num_features, 2, hidden=cfg.head.hidden, dropout=cfg.head.dropout)
+        self.opt = ct_options(cfg)
+        self.weights_report = load_encoder_weights(self.encoder, self.opt['weights']) if self.opt['weights'] else None
         self.augment = augment or ClassConditionalAugment(ClassConditionalAugConfig())
         self.pool = MaxPool()
-        use = (cfg.encoder.pretrained if curriculum is None else curriculum) and bool(cfg.schedule.curriculum)
+        starts_trained = cfg.encoder.pretrained or self.opt['pretrain'] != 'none' or bool(self.opt['weights'])
+        use = (starts_trained if curriculum is None else curriculum) and bool(cfg.schedule.curriculum)
         self.schedule = curriculum_schedule(cfg) if use else None
         self.epoch = 0
         if self.schedule is not None: self.schedule.apply(self, 0)
@@ -841,7 +878,9 @@ class PatientMILTask(EncoderTask):
         "Patient logits `(B,)` (max over valid slices) and slice logits `(B, K)` (0 on padding) of a bag batch."
         x, valid = batch['image'], batch['valid']
         xs = x[valid]                                                       # (N, C, H, W): padding is never forwarded
-        if augment: xs = self.augment(xs, batch['label'][:, None].expand(valid.shape)[valid])
+        if augment:       # the seed's class-conditional treatment (`class_aug`), or the positives' mild one for every slice
+            lab = batch['label'][:, None].expand(valid.shape)[valid]
+            xs = self.augment(xs, lab if self.opt['class_aug'] else torch.full_like(lab, self.augment.cfg.positive_label))
         s = self.slice_logits(xs)
         slices = s.new_zeros(valid.shape).masked_scatter(valid, s)
         return self.pool(slices, valid)[0], slices
@@ -850,6 +889,18 @@ class PatientMILTask(EncoderTask):
         z, _ = self.score(batch, augment=self.training)
         loss = F.binary_cross_entropy_with_logits(z, batch['label'].to(z.dtype))
         return loss, dict(bce=loss.detach(), curriculum_stage=torch.tensor(float(self.stage)))
+
+    def pretrain_task(self) -> 'SimCLRTask':
+        """The slice pretraining of option `pretrain` ('supcon' on slice lesion labels, 'simclr'): a `SupConTask` / `SimCLRTask`
+        whose encoder **is** this task's encoder (the same module), with its own projection head; None for 'none'."""
+        if self.opt['pretrain'] == 'none': return None
+        cfg = MethodConfig.make(f"{self.cfg.name}-pretrain", objective=self.opt['pretrain'], backbone=self.cfg.encoder.backbone,
+                                image_size=self.cfg.encoder.image_size, channels=self.cfg.encoder.channels, temperature=0.1,
+                                batch_size=self.opt['pretrain_batch'], epochs=self.opt['pretrain_epochs'])
+        pre = make_task(cfg)
+        pre.encoder = self.encoder
+        set_trainable(pre, ['encoder', 'head'])
+        return pre
 
     def patient_head(self) -> 'PatientHead':
         "Stage 2 without training: a CPU `PatientHead` ('vote-max', no standardisation) holding a copy of the slice classifier."
