@@ -235,12 +235,10 @@ def mil_slice_logits(task: nn.Module, store: SliceStore, rows: np.ndarray, augme
 
 def patient_max(store: SliceStore, rows: np.ndarray, logits: np.ndarray, patients: np.ndarray) -> np.ndarray:
     "Patient logits: the max slice logit of each of `patients` over its slices among `rows` (NaN for a patient without any)."
-    z = np.full(len(patients), np.nan)
-    pos = {int(p): k for k, p in enumerate(patients)}
-    for r, l in zip(store.patient[rows], logits):
-        k = pos.get(int(r))
-        if k is not None: z[k] = l if np.isnan(z[k]) else max(z[k], l)
-    return z
+    z = np.full(store.n_patients, -np.inf)
+    np.maximum.at(z, store.patient[rows], np.asarray(logits, np.float64))
+    z = z[np.asarray(patients, np.int64)]
+    return np.where(np.isneginf(z), np.nan, z)
 
 def shortcut_shift(task: nn.Module, store: SliceStore, patients: np.ndarray, seed: int = 0) -> dict:
     """The class-conditional augmentation's shortcut, measured: the mean patient probability of `patients` (max over their
