@@ -118,8 +118,8 @@ def load_trained(checkpoint: str | Path, device: str = 'cpu', preset: str | None
     n_classes = len(ck['classes']) if ck.get('classes') else _n_classes(ck['head'])
     task = make_task(cfg, n_classes=n_classes)
     classes = ck.get('classes') or [str(k) for k in range(n_classes)]
-    try: head = patient_head_for(cfg, task.num_features, classes, ck.get('grades'),    # as the run built it (`patient_head()`: no clipping)
-                                 clip=None if task.classifies_patients or cfg.head.finetune else Z_CLIP)
+    try: head = task.patient_head() if task.classifies_patients else (         # as the run built it
+                patient_head_for(cfg, task.num_features, classes, ck.get('grades'), clip=None if cfg.head.finetune else Z_CLIP))
     except ValueError as e: raise _bad(f"checkpoint {path}: {e}") from e
     for part, module in (('encoder', task), ('head', head)):
         try: module.load_state_dict(ck[part])

@@ -302,21 +302,20 @@ def figure_ct_preprocessing(hu: np.ndarray, model_input: np.ndarray, z: int | No
               ('brain extraction', np.where(brain[z], hu[z], -1000), dict(cmap='gray', vmin=-1000, vmax=1500)),
               ('brain window 40/80', np.where(brain[z], window(hu[z], 'brain'), 0), dict(cmap='gray', vmin=0, vmax=1)),
               ('model input (crop, z-scored)', model_input, dict(cmap='gray', vmin=-3, vmax=3))]
-    fig, axes = plt.subplots(1, 4, figsize=(12, 3.4))
+    fig, axes = plt.subplots(1, 4, figsize=(12, 3.4), layout='constrained')
     for ax, (title, img, kw) in zip(axes, panels):
         im = ax.imshow(img, **kw); ax.set_title(title, fontsize=9); ax.axis('off')
         fig.colorbar(im, ax=ax, fraction=0.046, pad=0.02)
     if lesion is not None and lesion[z].any():
         for ax in axes[:3]: ax.contour(lesion[z], levels=[0.5], colors='tab:red', linewidths=0.8)
     fig.suptitle(f'CT preprocessing, slice {z}', fontsize=10)
-    fig.tight_layout()
     return fig
 
 def figure_augmentation_examples(x: torch.Tensor, augment: ClassConditionalAugment, labels=(0, 1), n: int = 3, seed: int = 0) -> plt.Figure:
     """Augmented views of one slice `x (1, H, W)` (model input) under each class's treatment, with the difference maps
     (view - original): rows = `labels`, columns = original, then `n` views and their differences."""
     torch.manual_seed(seed)
-    fig, axes = plt.subplots(len(labels), 1 + 2 * n, figsize=(2 * (1 + 2 * n), 2.1 * len(labels)), squeeze=False)
+    fig, axes = plt.subplots(len(labels), 1 + 2 * n, figsize=(2 * (1 + 2 * n), 2.1 * len(labels)), squeeze=False, layout='constrained')
     for r, lab in enumerate(labels):
         views = augment(x[None].repeat(n, 1, 1, 1), torch.full((n,), int(lab), dtype=torch.long))
         axes[r, 0].imshow(x[0], cmap='gray', vmin=-3, vmax=3); axes[r, 0].set_title('original', fontsize=8)
@@ -326,7 +325,6 @@ def figure_augmentation_examples(x: torch.Tensor, augment: ClassConditionalAugme
             axes[r, 1 + k].imshow(views[k, 0], cmap='gray', vmin=-3, vmax=3); axes[r, 1 + k].set_title(f'view {k + 1}', fontsize=8)
             axes[r, 1 + n + k].imshow(d, cmap='RdBu_r', vmin=-lim, vmax=lim); axes[r, 1 + n + k].set_title(f'difference {k + 1} (|max| {lim:.2f})', fontsize=8)
     for ax in axes.flat: ax.set_xticks([]); ax.set_yticks([])
-    fig.tight_layout()
     return fig
 
 def _stage_spans(hist: pd.DataFrame) -> list[tuple[float, float, str]]:
@@ -344,7 +342,7 @@ def figure_ct_history(history: pd.DataFrame, stage_names: Sequence[str] = ('clas
     (left), the validation F1 / sensitivity / specificity at each epoch's F1 threshold (right); curriculum stages shaded."""
     enc = history[history['stage'] == 'encoder'] if 'stage' in history else history
     pre = history[history['stage'] == 'pretrain'] if 'stage' in history else history.iloc[:0]
-    fig, axes = plt.subplots(1, 3 if len(pre) else 2, figsize=(13 if len(pre) else 9, 3.4))
+    fig, axes = plt.subplots(1, 3 if len(pre) else 2, figsize=(13 if len(pre) else 9, 3.4), layout='constrained')
     if len(pre):
         axes[0].plot(pre['epoch'], pre['train_loss'], marker='o'); axes[0].set(title='slice pretraining', xlabel='epoch', ylabel='loss')
         axes = axes[1:]
@@ -361,6 +359,5 @@ def figure_ct_history(history: pd.DataFrame, stage_names: Sequence[str] = ('clas
         if col in enc: axes[1].plot(enc['epoch'], enc[col], marker=m, label=col[4:])
     if 'val_threshold' in enc: axes[1].plot(enc['epoch'], enc['val_threshold'], ls='--', color='gray', label='F1 threshold')
     axes[1].set(title='validation patients (F1 threshold per epoch)', xlabel='epoch', ylim=(0, 1.02)); axes[1].legend(fontsize=7)
-    fig.tight_layout()
     return fig
 

@@ -28,13 +28,14 @@ from .loose import (LooseSliceDataset, PatchClassifier, loose_options, stage_epo
 
 # %% auto #0
 __all__ = ['TASKS', 'HEAD_KINDS', 'POOLINGS', 'CONFIG_VERSION', 'ENCODER_CROPS', 'HEAD_CLASSIFIERS', 'FLAT_NAMES',
-           'CT_SEED_CURRICULUM', 'CT_SEED_LRS', 'CT_CPU_LRS', 'CT_OPTIONS', 'HMIL_SEED', 'LOOSE_SEED', 'PRESETS',
-           'METHODS', 'CT_METHODS', 'TYPEGRADE_METHODS', 'LOOSE_METHODS', 'ALL_METHODS', 'SD_FLOOR', 'Z_CLIP',
-           'OBJECTIVES', 'register_task', 'EncoderConfig', 'ScheduleConfig', 'HeadConfig', 'MethodConfig', 'ct_options',
-           'get_method', 'EncoderTask', 'make_task', 'SliceTask', 'UntrainedTask', 'SupervisedTask', 'SimCLRTask',
-           'SupConTask', 'MoCoTask', 'ClassQueueTask', 'RadiomicsTask', 'PatientHead', 'PatientHeadTask', 'covariates',
-           'GBPatientHead', 'allowed_grades', 'HierarchicalPatientHead', 'patient_head_for', 'BagFineTuneTask',
-           'curriculum_schedule', 'PatientMILTask', 'LooseLocationTask']
+           'CT_SEED_CURRICULUM', 'CT_SEED_LRS', 'CT_CPU_LRS', 'CT_LESION_CURRICULUM', 'CT_LESION_LRS', 'CT_OPTIONS',
+           'CT_PRETRAINS', 'CT_SLICE_SCORES', 'HMIL_SEED', 'LOOSE_SEED', 'PRESETS', 'METHODS', 'CT_METHODS',
+           'TYPEGRADE_METHODS', 'LOOSE_METHODS', 'ALL_METHODS', 'SD_FLOOR', 'Z_CLIP', 'OBJECTIVES', 'register_task',
+           'EncoderConfig', 'ScheduleConfig', 'HeadConfig', 'MethodConfig', 'ct_options', 'get_method', 'EncoderTask',
+           'make_task', 'SliceTask', 'UntrainedTask', 'SupervisedTask', 'SimCLRTask', 'SupConTask', 'MoCoTask',
+           'ClassQueueTask', 'RadiomicsTask', 'PatientHead', 'PatientHeadTask', 'covariates', 'GBPatientHead',
+           'allowed_grades', 'HierarchicalPatientHead', 'patient_head_for', 'BagFineTuneTask', 'curriculum_schedule',
+           'LesionPretrainTask', 'PatientMILTask', 'LooseLocationTask']
 
 # %% ../nbs/30_methods.ipynb #c7d1c816
 TASKS: dict[str, type] = {}              # objective name -> stage-1 task class (see `register_task`, `make_task` below)
@@ -255,12 +256,18 @@ CT_SEED_CURRICULUM = ((0.0, ('classifier',)), (5 / 40, ('classifier', 'encoder.l
                       (12 / 40, ('classifier', 'encoder.layer4', 'encoder.layer3')))
 CT_SEED_LRS = (('classifier', 5e-5, 1e-3), ('encoder.layer4', 1e-5, 1e-4), ('encoder.layer3', 5e-6, 1e-4))
 CT_CPU_LRS = (('classifier', 1e-3, 1e-3), ('encoder.layer4', 2e-4, 1e-4), ('encoder.layer3', 1e-4, 1e-4))   # ~20x the seed's: ~30x fewer steps
+# With the lesion branch (`slice_score='lesion'`) the encoder is a `LesionAwareEncoder`: the same stages, its backbone's names
+CT_LESION_CURRICULUM = tuple((f, tuple(p.replace('encoder.', 'encoder.backbone.') for p in ps)) for f, ps in CT_SEED_CURRICULUM)
+CT_LESION_LRS = tuple((p.replace('encoder.', 'encoder.backbone.'), lr, wd) for p, lr, wd in CT_CPU_LRS)
 # The CT method's own settings (`cfg.encoder.options`, read by `ct_options`): the seed's class-conditional augmentation (off:
 # every slice gets the same label-blind treatment, the positives' mild one), the slice pretraining that replaces the download
-# ('supcon' on the slices' lesion labels, 'simclr' on none; 'none'), encoder weights from a user's file, the seed's slice
-# quality filter on the training slices, and the patient sampler's negatives per positive.
+# ('lesion': the lesion branch segments the training slices' lesion masks; 'supcon' on the slices' lesion labels, 'simclr' on
+# none; 'none'), what scores a slice ('classifier': the seed's head on the pooled features; 'lesion': the spatial max of the
+# lesion branch's logit map through an affine head), encoder weights from a user's file, the seed's slice quality filter on the
+# training slices, and the patient sampler's negatives per positive.
 CT_OPTIONS = dict(class_aug=False, pretrain='none', pretrain_epochs=6, pretrain_batch=64, pretrain_slices=6, quality_filter=False,
-                  neg_per_pos=1.5, weights='')
+                  neg_per_pos=1.5, weights='', slice_score='classifier')
+CT_PRETRAINS, CT_SLICE_SCORES = ('none', 'lesion', 'supcon', 'simclr'), ('classifier', 'lesion')
 _CT_BASE = dict(group='ct', objective='patient-max', pooling='vote-max', threshold_rule='f1', epochs=10, batch_size=4,
                 head_hidden=256, head_dropout=0.4, patience=5, curriculum=CT_SEED_CURRICULUM, layer_lrs=CT_SEED_LRS)
 _CT_PRE = dict(epochs=8, patience=None, layer_lrs=CT_CPU_LRS)
@@ -268,6 +275,13 @@ _CT = {
     'ct-maxpool': dict(description='CT metastasis seed: one CNN scores every slice, patient logit = max over slices, BCE per patient, '
                                    '1.5:1 patient sampler, F1 threshold; from scratch (curriculum unfreezing with pretrained or given weights)',
                        **_CT_BASE),
+    'ct-maxpool-lesion': dict(description='ct-maxpool with a lesion branch lascl pretrains itself, offline: a U-Net decoder on the '
+                                          'encoder segments the training slices\' lesions (CE + Dice); a slice scores the max of its lesion '
+                                          'logit map, the patient the max over slices; then the curriculum (head, + layer4, + layer3) on '
+                                          'the patient labels. The CPU default for CT',
+                              **{**_CT_BASE, **_CT_PRE, 'epochs': 6, 'curriculum': CT_LESION_CURRICULUM, 'layer_lrs': CT_LESION_LRS},
+                              options=(('pretrain', 'lesion'), ('slice_score', 'lesion'), ('pretrain_batch', 16),
+                                       ('pretrain_slices', 18), ('pretrain_epochs', 3))),
     'ct-maxpool-supcon': dict(description='ct-maxpool from an encoder lascl pretrains itself, offline: SupCon on the training slices '
                                           '(lesion / no lesion), then the curriculum (classifier, + layer4, + layer3)',
                               **{**_CT_BASE, **_CT_PRE}, options=(('pretrain', 'supcon'),)),
@@ -284,7 +298,11 @@ def ct_options(cfg: 'MethodConfig') -> dict:
     unknown = sorted(set(given) - set(opt))
     if unknown: raise ValueError(f"{cfg.name}: unknown CT option(s) {unknown}; known: {sorted(opt)}")
     opt.update(given)
-    if opt['pretrain'] not in ('none', 'supcon', 'simclr'): raise ValueError(f"{cfg.name}: pretrain must be 'none', 'supcon' or 'simclr', got {opt['pretrain']!r}")
+    if opt['pretrain'] not in CT_PRETRAINS: raise ValueError(f"{cfg.name}: pretrain must be one of {CT_PRETRAINS}, got {opt['pretrain']!r}")
+    if opt['slice_score'] not in CT_SLICE_SCORES: raise ValueError(f"{cfg.name}: slice_score must be one of {CT_SLICE_SCORES}, got {opt['slice_score']!r}")
+    if (opt['slice_score'] == 'lesion') != (opt['pretrain'] == 'lesion'):
+        raise ValueError(f"{cfg.name}: slice_score='lesion' and pretrain='lesion' go together (the lesion branch is trained by that "
+                         f"pretraining and only read by that score), got slice_score={opt['slice_score']!r}, pretrain={opt['pretrain']!r}")
     if not float(opt['neg_per_pos']) > 0: raise ValueError(f"{cfg.name}: neg_per_pos must be > 0, got {opt['neg_per_pos']!r}")
     opt['weights'] = str(opt['weights'] or '')
     return opt
@@ -822,6 +840,23 @@ def curriculum_schedule(cfg: MethodConfig) -> CurriculumSchedule:
     for frac, prefixes in cfg.schedule.curriculum: starts[int(round(frac * cfg.schedule.epochs))] = list(prefixes)
     return CurriculumSchedule(sorted(starts.items()), {p: dict(lr=lr, weight_decay=wd) for p, lr, wd in cfg.schedule.layer_lrs})
 
+class LesionPretrainTask(nn.Module):
+    """Option `pretrain='lesion'` of the CT method: the lesion branch of `encoder` (a `LesionAwareEncoder`, shared with the
+    `PatientMILTask`) learns to segment the lesion masks of slices. `forward(batch)` with `image (B, C, H, W)`, `mask (B, 1, H, W)`
+    -> (class-weighted CE + Dice, logs); one augmented view per slice (`ContrastiveAugment.view`, no crop, the mask moved
+    with the image). Dense labels teach a detector of lesions a few pixels wide in a few hundred steps, where a slice-label
+    contrast (SupCon) collapsed on the same data."""
+    def __init__(self, encoder: LesionAwareEncoder, image_size: int):
+        super().__init__()
+        self.encoder = encoder
+        self.augment = ContrastiveAugment(ContrastiveAugConfig(size=(image_size, image_size), crop=False))
+        self.loss = LesionAwareLoss(None, w_contrast=0, w_ce=1.0, w_dice=1.0)
+    def forward(self, batch: dict) -> tuple[torch.Tensor, dict]:
+        x, m = batch['image'], batch['mask']
+        if self.training: x, m = self.augment.view(x, m)
+        total, parts = self.loss(seg_logits=self.encoder(x)['seg_logits'], mask=m)
+        return total, dict(seg_ce=parts['ce'], seg_dice=parts['dice'])
+
 @register_task('patient-max')
 class PatientMILTask(EncoderTask):
     """Stage 1 of objective 'patient-max': bag batch `image (B,K,C,H,W)`, `valid (B,K)`, `label (B,)` -> (BCE of the
@@ -840,11 +875,18 @@ class PatientMILTask(EncoderTask):
                  curriculum: bool | None = None):
         if n_classes != 2: raise ValueError(f"{cfg.name}: objective {cfg.encoder.objective!r} is binary (max over slice logits), got {n_classes} classes")
         super().__init__(cfg, n_classes)
-        self.encoder = create_encoder(cfg.encoder.backbone, in_chans=cfg.encoder.in_chans, pretrained=cfg.encoder.pretrained)
-        self.num_features = self.encoder.num_features
-        self.classifier = ClassifierHead(self.num_features, 2, hidden=cfg.head.hidden, dropout=cfg.head.dropout)
         self.opt = ct_options(cfg)
-        self.weights_report = load_encoder_weights(self.encoder, self.opt['weights']) if self.opt['weights'] else None
+        self.lesion_score = self.opt['slice_score'] == 'lesion'
+        if self.lesion_score:          # the encoder with its lesion branch; a slice's feature is its lesion score (N, 1), the head affine
+            self.encoder = LesionAwareEncoder(cfg.encoder.backbone, in_chans=cfg.encoder.in_chans, pretrained=cfg.encoder.pretrained)
+            self.num_features, self.head_hidden = 1, 0
+            self.classifier = ClassifierHead(1, 2, hidden=0)
+        else:
+            self.encoder = create_encoder(cfg.encoder.backbone, in_chans=cfg.encoder.in_chans, pretrained=cfg.encoder.pretrained)
+            self.num_features, self.head_hidden = self.encoder.num_features, cfg.head.hidden
+            self.classifier = ClassifierHead(self.num_features, 2, hidden=cfg.head.hidden, dropout=cfg.head.dropout)
+        backbone = self.encoder.backbone if self.lesion_score else self.encoder
+        self.weights_report = load_encoder_weights(backbone, self.opt['weights']) if self.opt['weights'] else None
         self.augment = augment or ClassConditionalAugment(ClassConditionalAugConfig())
         self.pool = MaxPool()
         starts_trained = cfg.encoder.pretrained or self.opt['pretrain'] != 'none' or bool(self.opt['weights'])
@@ -869,10 +911,22 @@ class PatientMILTask(EncoderTask):
         self.schedule.apply(self, self.epoch)
         return groups
 
+    def slice_features(self, x: torch.Tensor) -> torch.Tensor:
+        """What the head reads of slices `x (N, C, H, W)`: the pooled encoder features `(N, D)`, or with `slice_score='lesion'`
+        the max over pixels of the lesion branch's logit map (lesion minus background) `(N, 1)`."""
+        if not self.lesion_score: return self.encoder(x)
+        seg = self.encoder(x)['seg_logits']
+        return (seg[:, 1] - seg[:, 0]).amax((-2, -1))[:, None]
+
     def slice_logits(self, x: torch.Tensor) -> torch.Tensor:
         "Slice logits `(N,)` (`l_1 - l_0`) of slices `x (N, C, H, W)`."
-        out = self.classifier(self.encoder(x))
+        out = self.classifier(self.slice_features(x))
         return out[:, 1] - out[:, 0]
+
+    @torch.no_grad()
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        "The head's input `(N, num_features)` of slices `x` (eval mode, no augmentation; see `slice_features`)."
+        was = self.training; self.eval(); f = self.slice_features(x); self.train(was); return f
 
     def score(self, batch: dict, augment: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
         "Patient logits `(B,)` (max over valid slices) and slice logits `(B, K)` (0 on padding) of a bag batch."
@@ -890,10 +944,15 @@ class PatientMILTask(EncoderTask):
         loss = F.binary_cross_entropy_with_logits(z, batch['label'].to(z.dtype))
         return loss, dict(bce=loss.detach(), curriculum_stage=torch.tensor(float(self.stage)))
 
-    def pretrain_task(self) -> 'SimCLRTask':
-        """The slice pretraining of option `pretrain` ('supcon' on slice lesion labels, 'simclr'): a `SupConTask` / `SimCLRTask`
-        whose encoder **is** this task's encoder (the same module), with its own projection head; None for 'none'."""
+    def pretrain_task(self) -> nn.Module:
+        """The slice pretraining of option `pretrain` ('lesion': a `LesionPretrainTask` segmenting the lesions; 'supcon' on slice
+        lesion labels, 'simclr': a `SupConTask` / `SimCLRTask` with its own projection head), whose encoder **is** this task's
+        encoder (the same module); None for 'none'."""
         if self.opt['pretrain'] == 'none': return None
+        if self.opt['pretrain'] == 'lesion':
+            pre = LesionPretrainTask(self.encoder, self.cfg.encoder.image_size)
+            set_trainable(pre, ['encoder'])
+            return pre
         cfg = MethodConfig.make(f"{self.cfg.name}-pretrain", objective=self.opt['pretrain'], backbone=self.cfg.encoder.backbone,
                                 image_size=self.cfg.encoder.image_size, channels=self.cfg.encoder.channels, temperature=0.1,
                                 batch_size=self.opt['pretrain_batch'], epochs=self.opt['pretrain_epochs'])
@@ -904,7 +963,7 @@ class PatientMILTask(EncoderTask):
 
     def patient_head(self) -> 'PatientHead':
         "Stage 2 without training: a CPU `PatientHead` ('vote-max', no standardisation) holding a copy of the slice classifier."
-        head = PatientHead(self.num_features, 2, pooling='vote-max', metadata=False, hidden=self.cfg.head.hidden, clip=None)
+        head = PatientHead(self.num_features, 2, pooling='vote-max', metadata=False, hidden=self.head_hidden, clip=None)
         head.head.load_state_dict({k: v.detach().cpu() for k, v in self.classifier.state_dict().items()})
         return head.eval()
 

@@ -23,13 +23,14 @@ from .plots import (style_rc, plot_roc_folds, plot_pr_folds, plot_confusion, emb
 __all__ = ['MAIN_METHODS', 'ABLATION_METHODS', 'REFERENCE_METHOD', 'GROUPS', 'REQUIRED_FILES', 'PREDICTION_COLUMNS',
            'PROBA_SUM_TOL', 'EMBEDDING_KEYS', 'THRESHOLD_METRICS', 'TABLE_METRICS', 'METRIC_LABELS', 'DEFAULT_CLASSES',
            'FOLDS_COL', 'POOLED_COL', 'CLASS_TABLE_METRICS', 'TYPEGRADE_REFERENCE', 'TYPEGRADE_TABLE_METRICS',
-           'TYPEGRADE_LABELS', 'LOOSE_REFERENCE', 'LOOSE_COLUMNS', 'order_methods', 'proba_columns', 'load_predictions',
-           'load_run', 'Results', 'load_results', 'pooled_metrics', 'format_ci', 'main_table', 'holm', 'delong_table',
-           'ablation_table', 'per_fold_table', 'class_table', 'paired_table', 'write_table', 'figure_roc', 'figure_pr',
-           'figure_roc_ovr', 'figure_pr_ovr', 'figure_confusion', 'figure_calibration', 'figure_history',
-           'figure_embeddings', 'dice_score', 'figure_segmentation', 'figure_attention', 'figure_augmentations',
-           'run_grades', 'typegrade_arrays', 'typegrade_methods', 'typegrade_table', 'figure_typegrade_curves',
-           'loose_methods', 'loose_table', 'figure_localisation', 'protocol_table', 'load_learning_curve',
+           'TYPEGRADE_LABELS', 'LOOSE_REFERENCE', 'LOOSE_COLUMNS', 'CT_REFERENCE', 'CT_TABLE_METRICS',
+           'CT_SHORTCUT_COLUMNS', 'order_methods', 'proba_columns', 'load_predictions', 'load_run', 'Results',
+           'load_results', 'pooled_metrics', 'format_ci', 'main_table', 'holm', 'delong_table', 'ablation_table',
+           'per_fold_table', 'class_table', 'paired_table', 'write_table', 'figure_roc', 'figure_pr', 'figure_roc_ovr',
+           'figure_pr_ovr', 'figure_confusion', 'figure_calibration', 'figure_history', 'figure_embeddings',
+           'dice_score', 'figure_segmentation', 'figure_attention', 'figure_augmentations', 'run_grades',
+           'typegrade_arrays', 'typegrade_methods', 'typegrade_table', 'figure_typegrade_curves', 'loose_methods',
+           'loose_table', 'figure_localisation', 'ct_methods', 'ct_table', 'protocol_table', 'load_learning_curve',
            'learning_curve_gain', 'learning_curve_wide', 'figure_learning_curve', 'git_commit', 'machine_info',
            'write_figures_readme']
 
@@ -885,6 +886,42 @@ def figure_localisation(results: Results, method: str = LOOSE_REFERENCE, fold: i
     fig.suptitle(f'{method}, fold {fold}: where the lesion is placed\n(red: predicted block; dashed green: the box cells)', fontsize='medium')
     fig.tight_layout(rect=(0, 0, 1, 1 - 0.4 / fig.get_figheight()))   # room for the two-line title above the column titles
     return fig
+
+# %% ../nbs/33_report.ipynb #247e9722
+CT_REFERENCE = 'ct-maxpool-lesion'      # the CT seed's CPU default (nbs/30_methods)
+CT_TABLE_METRICS = ('roc_auc', 'f1', 'sensitivity', 'specificity')
+CT_SHORTCUT_COLUMNS = {'shortcut.p_plain': 'mean p (as seen)', 'shortcut.shift_negative': 'shift, negatives\' treatment',
+                       'shortcut.shift_positive': 'shift, positives\' treatment'}
+
+def ct_methods(results: Results) -> list[str]:
+    "The CT seed's methods among the runs (`lascl.methods.CT_METHODS`), in their registered order."
+    from lascl.methods import CT_METHODS
+    return [m for m in CT_METHODS if m in results.methods]
+
+def ct_table(results: Results, methods: Sequence[str] | None = None, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
+    """The CT seed, one row per method: patient-level AUC, F1, sensitivity and specificity pooled over the test patients of all
+    folds (95% bootstrap CI; F1 / sensitivity / specificity at each run's validation F1 threshold), the AUC mean ± sd over
+    folds, and the shortcut probe of `metrics.json` (`shortcut`): the test patients' mean probability as seen and its shift
+    when every slice gets the negatives' or the positives' treatment, mean ± sd over folds."""
+    methods = list(methods) if methods is not None else ct_methods(results)
+    if not methods: raise LasclDataError(f"ct_table: no CT runs under {results.root}")
+    rows = {}
+    for m in methods:
+        folds = results.folds_of(m)
+        pooled = pooled_metrics(results, m, n_boot=n_boot, seed=seed)
+        auc = results.metrics[(results.metrics.method == m) & (results.metrics.metric == 'roc_auc')]['value'].to_numpy(float)
+        row = {'folds': len(folds), 'AUC (mean ± sd)': _mean_sd(auc)}
+        row.update({f'{METRIC_LABELS[k]} pooled (95% CI)': format_ci(*pooled[k]) for k in CT_TABLE_METRICS})
+        for key, label in CT_SHORTCUT_COLUMNS.items():
+            row[label] = _mean_sd(np.array([_run_value(results, m, k, key) for k in folds]))
+        rows[m] = row
+    table = pd.DataFrame(rows).T
+    table.attrs['caption'] = (f'CT metastasis seed ({results.cohort}): patient = max over its slices; pooled over the test patients of '
+                              'all folds with bootstrap 95% CIs; the shortcut columns: mean test-patient probability, and its change '
+                              "when every slice is given the negatives' (gamma, CLAHE, sharpening) or the positives' (gamma, blur) "
+                              'treatment, mean ± sd over folds.')
+    return table
+
 
 # %% ../nbs/33_report.ipynb #eae7946d
 def _crop_hit(results: Results, method: str) -> str:
