@@ -256,8 +256,9 @@ CT_SEED_CURRICULUM = ((0.0, ('classifier',)), (5 / 40, ('classifier', 'encoder.l
                       (12 / 40, ('classifier', 'encoder.layer4', 'encoder.layer3')))
 CT_SEED_LRS = (('classifier', 5e-5, 1e-3), ('encoder.layer4', 1e-5, 1e-4), ('encoder.layer3', 5e-6, 1e-4))
 CT_CPU_LRS = (('classifier', 1e-3, 1e-3), ('encoder.layer4', 2e-4, 1e-4), ('encoder.layer3', 1e-4, 1e-4))   # ~20x the seed's: ~30x fewer steps
-# With the lesion branch (`slice_score='lesion'`) the encoder is a `LesionAwareEncoder`: the same stages, its backbone's names
-CT_LESION_CURRICULUM = tuple((f, tuple(p.replace('encoder.', 'encoder.backbone.') for p in ps)) for f, ps in CT_SEED_CURRICULUM)
+# With the lesion branch (`slice_score='lesion'`) the encoder is a `LesionAwareEncoder` (its backbone's names). On CPU its
+# curriculum is two stages of one epoch each: the head alone (an affine map of the lesion score), then + layer4
+CT_LESION_CURRICULUM = ((0.0, ('classifier',)), (0.5, ('classifier', 'encoder.backbone.layer4')))
 CT_LESION_LRS = tuple((p.replace('encoder.', 'encoder.backbone.'), lr, wd) for p, lr, wd in CT_CPU_LRS)
 # The CT method's own settings (`cfg.encoder.options`, read by `ct_options`): the seed's class-conditional augmentation (off:
 # every slice gets the same label-blind treatment, the positives' mild one), the slice pretraining that replaces the download
@@ -277,11 +278,16 @@ _CT = {
                        **_CT_BASE),
     'ct-maxpool-lesion': dict(description='ct-maxpool with a lesion branch lascl pretrains itself, offline: a U-Net decoder on the '
                                           'encoder segments the training slices\' lesions (CE + Dice); a slice scores the max of its lesion '
-                                          'logit map, the patient the max over slices; then the curriculum (head, + layer4, + layer3) on '
-                                          'the patient labels. The CPU default for CT',
-                              **{**_CT_BASE, **_CT_PRE, 'epochs': 6, 'curriculum': CT_LESION_CURRICULUM, 'layer_lrs': CT_LESION_LRS},
+                                          'logit map, the patient the max over slices; then the curriculum on '
+                                          'the patient labels (on CPU: the head, then + layer4, one epoch each). The CPU default for CT',
+                              **{**_CT_BASE, **_CT_PRE, 'epochs': 2, 'curriculum': CT_LESION_CURRICULUM, 'layer_lrs': CT_LESION_LRS},
                               options=(('pretrain', 'lesion'), ('slice_score', 'lesion'), ('pretrain_batch', 16),
-                                       ('pretrain_slices', 18), ('pretrain_epochs', 3))),
+                                       ('pretrain_slices', 18), ('pretrain_epochs', 2))),
+    'ct-maxpool-lesion-classaug': dict(description="ct-maxpool-lesion with the seed's class-conditional augmentation (CLAHE and "
+                                                   "sharpening on negatives only): the shortcut ablation of the default",
+                                       **{**_CT_BASE, **_CT_PRE, 'epochs': 2, 'curriculum': CT_LESION_CURRICULUM, 'layer_lrs': CT_LESION_LRS},
+                                       options=(('pretrain', 'lesion'), ('slice_score', 'lesion'), ('pretrain_batch', 16),
+                                                ('pretrain_slices', 18), ('pretrain_epochs', 2), ('class_aug', True))),
     'ct-maxpool-supcon': dict(description='ct-maxpool from an encoder lascl pretrains itself, offline: SupCon on the training slices '
                                           '(lesion / no lesion), then the curriculum (classifier, + layer4, + layer3)',
                               **{**_CT_BASE, **_CT_PRE}, options=(('pretrain', 'supcon'),)),
@@ -881,6 +887,8 @@ class PatientMILTask(EncoderTask):
             self.encoder = LesionAwareEncoder(cfg.encoder.backbone, in_chans=cfg.encoder.in_chans, pretrained=cfg.encoder.pretrained)
             self.num_features, self.head_hidden = 1, 0
             self.classifier = ClassifierHead(1, 2, hidden=0)
+            with torch.no_grad():      # starts as the identity on the score (slice logit = lesion score), not a random sign
+                self.classifier.net[-1].weight.copy_(torch.tensor([[-0.5], [0.5]])); self.classifier.net[-1].bias.zero_()
         else:
             self.encoder = create_encoder(cfg.encoder.backbone, in_chans=cfg.encoder.in_chans, pretrained=cfg.encoder.pretrained)
             self.num_features, self.head_hidden = self.encoder.num_features, cfg.head.hidden
