@@ -675,6 +675,9 @@ class Run:
                 keep = self.training_keep() if opt.get('quality_filter') else None
                 if hasattr(task, 'pretrain_task') and (pre := task.pretrain_task()) is not None:
                     pre_hist = self._pretrain(task, pre, tcfg, path, keep)
+                    if getattr(task, 'lesion_score', False):      # the lesion score's scale: the head starts calibrated on the training patients
+                        y_tr, z_tr = mil_predict(task, bag_loader(data, data.split.train, cfg, keep=keep))
+                        task.calibrate_head(z_tr, y_tr)
                     extra = dict(pretrain_history=pre_hist.to_numpy(dtype=float).tolist(), pretrain_history_columns=list(pre_hist.columns))
                 loader = bag_loader(data, data.split.train, cfg, shuffle=True, seed=p.seed, neg_per_pos=opt.get('neg_per_pos'), keep=keep)
                 validate = _mil_validation(bag_loader(data, data.split.val, cfg))

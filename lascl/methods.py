@@ -932,6 +932,25 @@ class PatientMILTask(EncoderTask):
         return out[:, 1] - out[:, 0]
 
     @torch.no_grad()
+    def calibrate_head(self, logits: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
+        """Compose the head with the 1-D logistic regression `a z + b` of patient `labels` on their patient `logits`
+        (`mil_predict` on the training patients): the lesion score's scale is arbitrary after pretraining, and a head that
+        starts calibrated leaves the curriculum's few epochs for learning, not for moving a bias. The max over slices
+        commutes with it (`a > 0`); a non-positive slope (a score that does not rank the patients) leaves the head as it is.
+        Returns `(a, b)`."""
+        from sklearn.linear_model import LogisticRegression
+        z, y = np.asarray(logits, np.float64).reshape(-1, 1), np.asarray(labels).astype(int)
+        if len(np.unique(y)) < 2 or not np.isfinite(z).all():
+            raise LasclDataError(f"{self.cfg.name}: calibrating the head needs finite patient logits of both classes, got labels {np.unique(y).tolist()}")
+        lr = LogisticRegression(C=100.0).fit(z, y)
+        a, b = float(lr.coef_[0, 0]), float(lr.intercept_[0])
+        if a <= 0: return 1.0, 0.0
+        lin = self.classifier.net[-1]
+        dw, dc = lin.weight[1] - lin.weight[0], lin.bias[1] - lin.bias[0]
+        lin.weight.copy_(torch.stack([-a * dw / 2, a * dw / 2])); lin.bias.copy_(torch.stack([-(a * dc + b) / 2, (a * dc + b) / 2]))
+        return a, b
+
+    @torch.no_grad()
     def embed(self, x: torch.Tensor) -> torch.Tensor:
         "The head's input `(N, num_features)` of slices `x` (eval mode, no augmentation; see `slice_features`)."
         was = self.training; self.eval(); f = self.slice_features(x); self.train(was); return f
