@@ -852,6 +852,15 @@ def _mean_sd(v) -> str:
     v = np.asarray(v, float); v = v[~np.isnan(v)]
     return '' if not len(v) else f'{v[0]:.3f}' if len(v) == 1 else f'{v.mean():.3f} ± {v.std(ddof=1):.3f}'
 
+def _fold_values(results: Results, method: str, metric: str = 'roc_auc') -> np.ndarray:
+    "One test metric of `method`, one value per fold (from `results.metrics`)."
+    m = results.metrics
+    return m[(m.method == method) & (m.metric == metric)]['value'].to_numpy(float)
+
+def _run_mean_sd(results: Results, method: str, key: str) -> str:
+    "`_mean_sd` over the folds of one `metrics.json` entry (`'part.metric'`, e.g. `'shortcut.shift_negative'`)."
+    return _mean_sd([_run_value(results, method, k, key) for k in results.folds_of(method)])
+
 def loose_table(results: Results, methods: Sequence[str] | None = None, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
     """The loose lesion-location seed, one row per method: patient-level AUC (mean ± sd over folds; pooled over the test
     patients of all folds with its bootstrap 95% CI), slice-level AUC and the grid localisation (IoU, precision, recall of the
@@ -861,14 +870,10 @@ def loose_table(results: Results, methods: Sequence[str] | None = None, n_boot: 
     if not methods: raise LasclDataError(f"loose_table: no loose-location runs under {results.root}")
     rows = {}
     for m in methods:
-        folds = results.folds_of(m)
-        auc = results.metrics[(results.metrics.method == m) & (results.metrics.metric == 'roc_auc')]['value'].to_numpy(float)
         pooled = pooled_metrics(results, m, n_boot=n_boot, seed=seed)['roc_auc']
-        row = {'folds': len(folds), 'patient AUC (mean ± sd)': _mean_sd(auc),
+        row = {'folds': len(results.folds_of(m)), 'patient AUC (mean ± sd)': _mean_sd(_fold_values(results, m)),
                'patient AUC pooled (95% CI)': format_ci(*pooled)}
-        for key, label in LOOSE_COLUMNS.items():
-            v = np.array([_run_value(results, m, k, key) for k in folds])
-            row[label] = _mean_sd(v)
+        row.update({label: _run_mean_sd(results, m, key) for key, label in LOOSE_COLUMNS.items()})
         rows[m] = row
     table = pd.DataFrame(rows).T
     table.attrs['caption'] = (f'Loose lesion-location seed ({results.cohort}): a patient is positive when more than t of its slices '
@@ -907,13 +912,10 @@ def ct_table(results: Results, methods: Sequence[str] | None = None, n_boot: int
     if not methods: raise LasclDataError(f"ct_table: no CT runs under {results.root}")
     rows = {}
     for m in methods:
-        folds = results.folds_of(m)
         pooled = pooled_metrics(results, m, n_boot=n_boot, seed=seed)
-        auc = results.metrics[(results.metrics.method == m) & (results.metrics.metric == 'roc_auc')]['value'].to_numpy(float)
-        row = {'folds': len(folds), 'AUC (mean ± sd)': _mean_sd(auc)}
+        row = {'folds': len(results.folds_of(m)), 'AUC (mean ± sd)': _mean_sd(_fold_values(results, m))}
         row.update({f'{METRIC_LABELS[k]} pooled (95% CI)': format_ci(*pooled[k]) for k in CT_TABLE_METRICS})
-        for key, label in CT_SHORTCUT_COLUMNS.items():
-            row[label] = _mean_sd(np.array([_run_value(results, m, k, key) for k in folds]))
+        row.update({label: _run_mean_sd(results, m, key) for key, label in CT_SHORTCUT_COLUMNS.items()})
         rows[m] = row
     table = pd.DataFrame(rows).T
     table.attrs['caption'] = (f'CT metastasis seed ({results.cohort}): patient = max over its slices; pooled over the test patients of '
@@ -941,7 +943,7 @@ def protocol_table(gt: Results, predicted: Results, methods: Sequence[str] | Non
     rows = []
     for m in methods:
         g, p = pooled_metrics(gt, m, n_boot=n_boot, seed=seed), pooled_metrics(predicted, m, n_boot=n_boot, seed=seed)
-        auc = predicted.metrics[(predicted.metrics.method == m) & (predicted.metrics.metric == 'roc_auc')].value.to_numpy()
+        auc = _fold_values(predicted, m)
         rows.append({'method': m, 'AUC pooled, mask crops (gt)': format_ci(*g['roc_auc']),
                      'AUC pooled, located crops (predicted)': format_ci(*p['roc_auc']),
                      'AUC mean ± sd over folds (predicted)': _mean_sd(auc),
