@@ -352,7 +352,11 @@ def cmd_train(args) -> int:
     flags = _run_flags(args)
     if args.quiet: flags['progress'] = False
     params = make_run_params(args.config, **flags)
-    res = run_experiment(params)
+    res = run_experiment(params)          # under torchrun: data parallel, rank 0 writes (`Run.run`)
+    import torch.distributed as dist
+    if dist.is_initialized():
+        rank = dist.get_rank(); dist.destroy_process_group()
+        if rank > 0: return 0             # one report, from rank 0
     m = res.metrics
     print(f"{m.get('method', params.method)}, fold {params.fold}: test metrics (95% bootstrap CI), {m.get('n_test', '?')} patients")
     print(pd.DataFrame(m['test']).T.round(3).to_string())
@@ -464,3 +468,7 @@ def main(argv: list[str] | None = None) -> int:
         except (LasclDataError, CommandError) as e:
             print(f"lascl {args.command}: error: {e}", file=sys.stderr)
             return 2
+
+# %% ../nbs/32_cli.ipynb #7f633516
+#| eval: false
+if __name__ == '__main__': sys.exit(main())

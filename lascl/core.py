@@ -173,9 +173,11 @@ def seed_everything(seed: int = 0, deterministic: bool = False) -> torch.Generat
     return torch.Generator().manual_seed(seed)
 
 def get_device(device: str | torch.device = 'auto') -> torch.device:
-    "`'auto'` picks CUDA, then Apple MPS, then CPU; anything else is passed to `torch.device`."
+    """`'auto'` picks CUDA, then Apple MPS, then CPU; anything else is passed to `torch.device`. Under `torchrun`
+    (`LOCAL_RANK` set) `'auto'` is the process's own GPU, `cuda:<LOCAL_RANK>`."""
     if str(device) != 'auto': return torch.device(device)
-    if torch.cuda.is_available(): return torch.device('cuda')
+    if torch.cuda.is_available():
+        return torch.device('cuda', int(os.environ['LOCAL_RANK'])) if 'LOCAL_RANK' in os.environ else torch.device('cuda')
     if getattr(torch.backends, 'mps', None) is not None and torch.backends.mps.is_available(): return torch.device('mps')
     return torch.device('cpu')
 

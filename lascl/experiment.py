@@ -17,7 +17,8 @@ from .locate import (LOCATOR_PRESETS, Locator, whole_slice_config, locator_train
                           load_locator, locate_cohort, location_report)
 from .data import (ContrastivePairDataset, ClassBalancedSampler, ClassPureBatchSampler, cohort_folds, split_fold,
                         FoldSplit, encode_sex, PatientBagDataset, collate_bags, EpochSeeded, PatientOrder)
-from .train import TrainConfig, fit, save_checkpoint, load_checkpoint
+from .train import TrainConfig, fit, save_checkpoint, load_checkpoint, init_distributed, is_main_process, barrier
+from .losses import dist_info
 from .ct import quality_table, quality_keep, lesion_slice_loader, seed_predictions, shortcut_shift, f1_operating_point
 from .metrics import (Threshold, metrics_with_ci, multiclass_metrics_with_ci, auc_score, fit_class_offsets, decide_classes,
                           hierarchical_metrics_with_ci, hierarchical_confusion, hierarchical_predictions, conditional_grade_proba)
@@ -663,8 +664,9 @@ class Run:
                     t = replace(tcfg, epochs=epochs, warmup_epochs=min(1, epochs / 4), monitor='val_auc', mode='max', desc=f'{cfg.name} stage {stage}')
                     hists.append(fit(task, loader, t, validate=validate, ckpt_path=path.with_suffix(f'.resume{stage}.pt')).assign(task_stage=stage))
                 hist = pd.concat(hists, ignore_index=True)
-                save_checkpoint(dict(model=task.state_dict(), history=hist.to_numpy(dtype=float).tolist(), history_columns=list(hist.columns)), path)
-                for stage, _ in task.stage_plan(): path.with_suffix(f'.resume{stage}.pt').unlink(missing_ok=True)
+                if is_main_process():
+                    save_checkpoint(dict(model=task.state_dict(), history=hist.to_numpy(dtype=float).tolist(), history_columns=list(hist.columns)), path)
+                    for stage, _ in task.stage_plan(): path.with_suffix(f'.resume{stage}.pt').unlink(missing_ok=True)
                 self.task, self.histories['encoder'] = task, hist
                 self._stage1 = {k: v.detach().clone() for k, v in task.state_dict().items()}
                 self.emb, self.head, self.evaluation, self._bags = None, None, None, {}
@@ -688,9 +690,10 @@ class Run:
                     validate = encoder_validation(data, cfg, p.seed); tcfg.monitor, tcfg.mode = 'val_loss', 'min'
 
             hist = fit(task, loader, tcfg, validate=validate, ckpt_path=path.with_suffix('.resume.pt'))
-            save_checkpoint(dict(model=task.state_dict(), history=hist.to_numpy(dtype=float).tolist(),
-                                 history_columns=list(hist.columns), **extra), path)
-            path.with_suffix('.resume.pt').unlink(missing_ok=True); path.with_suffix('.pretrain.pt').unlink(missing_ok=True)
+            if is_main_process():         # (under torchrun every rank holds the same trained task; rank 0 writes it)
+                save_checkpoint(dict(model=task.state_dict(), history=hist.to_numpy(dtype=float).tolist(),
+                                     history_columns=list(hist.columns), **extra), path)
+                path.with_suffix('.resume.pt').unlink(missing_ok=True); path.with_suffix('.pretrain.pt').unlink(missing_ok=True)
         self.task, self.histories['encoder'] = task, hist
         self._stage1 = {k: v.detach().clone() for k, v in task.state_dict().items()}     # what fine-tuning starts from
         self.emb, self.head, self.evaluation, self._bags = None, None, None, {}
@@ -861,8 +864,9 @@ class Run:
         return self.evaluation
 
     def write(self) -> RunResult:
-        "Every file of the results folder (`metrics.json` last: its presence marks a complete run)."
+        "Every file of the results folder (`metrics.json` last: its presence marks a complete run); under torchrun, rank 0 alone writes."
         ev = self.evaluation or self.evaluate()
+        if not is_main_process(): return RunResult(self.out, ev.metrics, ev.predictions, self.history, self.task, self.head, self.emb)
         p, cfg, task, head = self.params, self.cfg, self.task, self.head
         st, sp = self.data.store, self.data.split
         out = self.out; out.mkdir(parents=True, exist_ok=True)
@@ -911,7 +915,7 @@ class Run:
                              method=cfg.name, method_config=cfg.to_dict(), classes=list(st.classes),
                              offsets=ev.decision.get('offsets'), grades=st.meta.get('grades'), inputs=self.input_record(),
                              **({} if self.locator is None else dict(locator=self.locator_checkpoint()))), out / 'checkpoint.pt')
-        write_json({**params_record(p, cfg), 'preprocess': self.input_record()['preprocess'], 'spacing_known': self.data.cohort.spacing_known,
+        write_json({**params_record(p, cfg), 'world_size': dist_info()[1], 'preprocess': self.input_record()['preprocess'], 'spacing_known': self.data.cohort.spacing_known,
                     'layout': self.data.cohort.layout}, out / 'params.json')
         write_json(ev.metrics, out / 'metrics.json')
         return RunResult(out, ev.metrics, ev.predictions, history, task, head, self.emb)
@@ -929,9 +933,17 @@ class Run:
                     image_size=self.cfg.encoder.image_size, preprocess=pc.to_dict())
 
     def run(self) -> RunResult:
-        "Every stage in order, then the results folder."
-        self.prepare(); self.train_encoder(); self.embed(); self.train_head(); self.evaluate()
-        return self.write()
+        """Every stage in order, then the results folder. Under `torchrun` (`WORLD_SIZE` > 1) the process group starts
+        here: rank 0 prepares first (it builds the caches the others then read), every rank runs every stage (`fit`
+        trains data parallel, the rest is the same computation on every rank), and rank 0 alone writes files."""
+        rank, world = init_distributed()
+        if rank > 0: barrier()
+        self.prepare()
+        if rank == 0 and world > 1: barrier()
+        self.train_encoder(); self.embed(); self.train_head(); self.evaluate()
+        res = self.write()
+        barrier()                  # no rank returns before the results folder is complete
+        return res
 
 def run_experiment(params: RunParams) -> RunResult:
     "Train and evaluate one (method, fold) and write its results folder (see the table above): `Run(params).run()`."

@@ -5,6 +5,7 @@
 # %% ../nbs/11_losses.ipynb #2ab1e44c
 from __future__ import annotations
 import math
+from contextlib import contextmanager
 from collections.abc import Sequence
 import torch
 import torch.nn as nn
@@ -13,8 +14,8 @@ import torch.distributed as dist
 from .core import LasclDataError
 
 # %% auto #0
-__all__ = ['dist_info', 'use_distributed', 'gather_sizes', 'concat_all_gather', 'gather_with_grad', 'supcon_loss', 'SupConLoss',
-           'NTXentLoss', 'ClassQueueMoCoLoss', 'DiceLoss', 'TverskyLoss', 'FocalLoss', 'LesionAwareLoss']
+__all__ = ['dist_info', 'local_losses', 'use_distributed', 'gather_sizes', 'concat_all_gather', 'gather_with_grad', 'supcon_loss',
+           'SupConLoss', 'NTXentLoss', 'ClassQueueMoCoLoss', 'DiceLoss', 'TverskyLoss', 'FocalLoss', 'LesionAwareLoss']
 
 # %% ../nbs/11_losses.ipynb #695ec183
 def dist_info() -> tuple[int, int]:
@@ -22,9 +23,20 @@ def dist_info() -> tuple[int, int]:
     if dist.is_available() and dist.is_initialized(): return dist.get_rank(), dist.get_world_size()
     return 0, 1
 
+_LOCAL = [False]       # set by `local_losses()`
+
+@contextmanager
+def local_losses():
+    """Within this block `distributed='auto'` losses stay on their rank (no gathering): what a validation pass needs
+    when every rank scores the same validation data (`lascl.train.fit`)."""
+    old, _LOCAL[0] = _LOCAL[0], True
+    try: yield
+    finally: _LOCAL[0] = old
+
 def use_distributed(distributed: bool | str = 'auto') -> bool:
-    "Resolve a loss's `distributed` argument: `'auto'` is True when a process group with more than one rank exists."
-    if distributed == 'auto': return dist_info()[1] > 1
+    """Resolve a loss's `distributed` argument: `'auto'` is True when a process group with more than one rank exists
+    (and not inside `local_losses()`)."""
+    if distributed == 'auto': return dist_info()[1] > 1 and not _LOCAL[0]
     if distributed not in (True, False):
         raise LasclDataError(f"distributed: expected True, False or 'auto', got {distributed!r}")
     if distributed and not (dist.is_available() and dist.is_initialized()):

@@ -14,10 +14,12 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 from .core import get_device
+from .losses import dist_info, local_losses
 
 # %% auto #0
 __all__ = ['TrainConfig', 'make_optimizer', 'make_scheduler', 'amp_dtype', 'rng_state', 'set_rng_state', 'save_checkpoint',
-           'load_checkpoint', 'fit', 'bad_patience', 'init_distributed', 'wrap_ddp']
+           'load_checkpoint', 'is_main_process', 'barrier', 'RankBatchSampler', 'shard_loader', 'sync_buffers',
+           'state_digest', 'fit', 'bad_patience', 'init_distributed', 'wrap_ddp']
 
 # %% ../nbs/14_train.ipynb #766b4e37
 @dataclass
@@ -99,6 +101,87 @@ def load_checkpoint(path: str | Path, map_location='cpu') -> dict:
     "Read a checkpoint with `weights_only=True` (no arbitrary code from pickles)."
     return torch.load(path, map_location=map_location, weights_only=True)
 
+# %% ../nbs/14_train.ipynb #2deacf29
+def is_main_process() -> bool:
+    "True on rank 0 of a process group, and outside `torch.distributed`: the process that writes files."
+    return dist_info()[0] == 0
+
+def barrier() -> None:
+    "`torch.distributed.barrier()` when a process group with more than one rank runs; nothing otherwise."
+    if dist_info()[1] > 1: torch.distributed.barrier()
+
+class RankBatchSampler(torch.utils.data.Sampler):
+    """Rank `rank`'s contiguous part of every batch of `batch_sampler` (the global batches): with `world` ranks, batch
+    `[i0, ..., i(B-1)]` gives rank r the r-th of `world` near-equal chunks. Batches shorter than `world` are left out
+    (on every rank alike, with a warning). `set_epoch` is passed on; `batches` holds the indices of the last epoch."""
+    def __init__(self, batch_sampler, rank: int = 0, world: int = 1):
+        if not 0 <= rank < world: raise ValueError(f"rank {rank} outside a world of {world}")
+        self.batch_sampler, self.rank, self.world, self.batches = batch_sampler, rank, world, []
+    def set_epoch(self, epoch: int) -> None:
+        for obj in (self.batch_sampler, getattr(self.batch_sampler, 'sampler', None)):
+            if hasattr(obj, 'set_epoch'): obj.set_epoch(epoch)
+    def __len__(self) -> int: return len(self.batch_sampler)
+    def __iter__(self):
+        self.batches, short = [], 0
+        for b in self.batch_sampler:
+            b = [int(i) for i in b]
+            if len(b) < self.world: short += 1; continue
+            part = np.array_split(np.asarray(b), self.world)[self.rank].tolist()
+            self.batches.append(part)
+            yield part
+        if short:
+            import warnings
+            warnings.warn(f"{short} batch(es) shorter than the {self.world} ranks were left out this epoch")
+
+def shard_loader(loader: torch.utils.data.DataLoader, rank: int, world: int) -> torch.utils.data.DataLoader:
+    "The same loader (dataset, collate, workers) drawing rank `rank`'s part of every global batch (`RankBatchSampler`)."
+    return torch.utils.data.DataLoader(loader.dataset, batch_sampler=RankBatchSampler(loader.batch_sampler, rank, world),
+                                       collate_fn=loader.collate_fn, num_workers=loader.num_workers, pin_memory=loader.pin_memory,
+                                       worker_init_fn=loader.worker_init_fn, persistent_workers=loader.persistent_workers)
+
+def _ddp_capable(device: torch.device) -> bool:
+    "NCCL reduces CUDA tensors only: a CPU fit (e.g. a small head) on a GPU machine runs replicated on every rank instead."
+    return torch.distributed.get_backend() != 'nccl' or device.type == 'cuda'
+
+def _trainable(m: nn.Module) -> tuple: return tuple(p.requires_grad for p in m.parameters())
+
+def _ddp(core: nn.Module, device: torch.device) -> nn.Module:
+    "DDP around `core` (no conversion; nothing to wrap when no parameter is trainable)."
+    if not any(_trainable(core)): return core
+    return nn.parallel.DistributedDataParallel(core, device_ids=[device.index or 0] if device.type == 'cuda' else None,
+                                               find_unused_parameters=True)
+
+@torch.no_grad()
+def sync_buffers(m: nn.Module, src: int = 0) -> None:
+    "Every buffer of `m` (BatchNorm statistics, queues) set to rank `src`'s."
+    for b in m.buffers(): torch.distributed.broadcast(b, src)
+
+def _mean_over_ranks(sums: dict, device: torch.device) -> dict:
+    "The epoch's per-rank sums of the logged numbers, averaged over ranks (the history then describes the global batch)."
+    if not sums: return sums
+    t = torch.tensor([float(v) for v in sums.values()], dtype=torch.float64, device=device)
+    torch.distributed.all_reduce(t); t /= torch.distributed.get_world_size()
+    return dict(zip(sums, t.tolist()))
+
+def _gather_objects(obj) -> list:
+    out = [None] * torch.distributed.get_world_size(); torch.distributed.all_gather_object(out, obj)
+    return out
+
+def state_digest(m: nn.Module) -> str:
+    "SHA-1 of every tensor of `m.state_dict()` (names, dtypes, values): equal digests, identical weights and buffers."
+    import hashlib
+    h = hashlib.sha1()
+    for k, v in m.state_dict().items():
+        h.update(k.encode()); h.update(str(v.dtype).encode()); h.update(v.detach().cpu().contiguous().view(-1).view(torch.uint8).numpy().tobytes())
+    return h.hexdigest()
+
+def _write_trace(folder, desc: str, rank: int, world: int, epochs: list, core: nn.Module) -> None:
+    import json
+    path = Path(folder) / f"{''.join(c if c.isalnum() or c in '-_' else '_' for c in desc)}.rank{rank}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(dict(desc=desc, rank=rank, world_size=world, epochs=epochs, state=state_digest(core))))
+
+
 # %% ../nbs/14_train.ipynb #754485ce
 def _unwrap(m: nn.Module) -> nn.Module: return m.module if isinstance(m, nn.parallel.DistributedDataParallel) else m
 
@@ -146,9 +229,23 @@ def fit(task: nn.Module, train_loader, cfg: TrainConfig, validate: Callable[[nn.
 
     `validate(task)` (called in eval mode, without grad) returns a dict of validation numbers;
     `cfg.monitor` picks the one used for early stopping and best weights. With `ckpt_path`, an
-    existing checkpoint is resumed (if `resume`) and a new one written after every epoch."""
+    existing checkpoint is resumed (if `resume`) and a new one written after every epoch.
+
+    Under `torchrun` (a process group of more than one rank) `fit` trains data parallel by itself: every rank takes its
+    part of each global batch (`shard_loader`), the task is wrapped in `DistributedDataParallel` (again whenever its
+    trainable parameters change, e.g. curriculum unfreezing), buffers (BatchNorm statistics, MoCo queues) are made rank
+    0's at the end of every epoch, validation runs on every rank with the losses kept local (`local_losses`), and rank 0
+    alone writes the checkpoint and history. A task given already wrapped in DDP is trained as given."""
     device = get_device(cfg.device)
-    model = task.to(device); core = _unwrap(model)
+    rank, world = dist_info()
+    given_ddp = isinstance(task, nn.parallel.DistributedDataParallel)
+    shardable = not given_ddp and getattr(train_loader, 'batch_sampler', None) is not None
+    ddp = world > 1 and shardable and _ddp_capable(device)
+    trace_dir = os.environ.get('LASCL_TRACE_DIR')
+    if ddp or (trace_dir and shardable): train_loader = shard_loader(train_loader, rank if ddp else 0, world if ddp else 1)
+    core = _unwrap(task).to(device)
+    if ddp and device.type == 'cuda': core = nn.SyncBatchNorm.convert_sync_batchnorm(core)
+    model, ddp_sig = (task.to(device) if given_ddp else core), None
     opt = make_optimizer(core, cfg)
     steps = len(train_loader)
     sched = make_scheduler(opt, cfg, steps)
@@ -158,15 +255,23 @@ def fit(task: nn.Module, train_loader, cfg: TrainConfig, validate: Callable[[nn.
     ck = _read_resume(ckpt_path, device) if ckpt_path is not None and resume and Path(ckpt_path).exists() else None
     if ck is not None:
         core.load_state_dict(ck['model']); opt.load_state_dict(ck['optimizer']); sched.load_state_dict(ck['scheduler'])
-        scaler.load_state_dict(ck['scaler']); set_rng_state(ck['rng'])
+        scaler.load_state_dict(ck['scaler'])
+        ranks = ck.get('rng_ranks') or []
+        set_rng_state(ranks[rank] if ddp and len(ranks) == world else ck['rng'])
+        if ck.get('world_size', 1) != (world if ddp else 1):
+            import warnings
+            warnings.warn(f"{ckpt_path}: written by {ck.get('world_size', 1)} process(es), resumed by {world if ddp else 1}: "
+                          "the data order of the remaining epochs differs from an uninterrupted run")
         history, best, best_state, bad, start = ck['history'], ck['best'], ck['best_state'], ck['bad_epochs'], ck['epoch']
         history = [dict(zip(ck['history_keys'], row)) for row in history]
-    rank0 = not torch.distributed.is_initialized() or torch.distributed.get_rank() == 0
+    rank0, trace = rank == 0, []
     t_start = time.time()
     for epoch in range(start, cfg.epochs):
         if bad_patience(bad, cfg): break
-        t0 = time.time(); model.train(); _set_epoch(train_loader, epoch)
+        t0 = time.time(); core.train(); _set_epoch(train_loader, epoch)
         if hasattr(core, 'on_epoch_start'): core.on_epoch_start(epoch)
+        if ddp and (sig := _trainable(core)) != ddp_sig:     # (re)built after the curriculum sets requires_grad
+            model, ddp_sig = _ddp(core, device), sig
         sums, n = {}, 0
         bar = tqdm(train_loader, desc=f'{cfg.desc} {epoch + 1}/{cfg.epochs}', leave=False, disable=not (cfg.progress and rank0))
         for batch in bar:
@@ -183,10 +288,12 @@ def fit(task: nn.Module, train_loader, cfg: TrainConfig, validate: Callable[[nn.
             n += 1
             for k, v in {'loss': loss.detach(), **logs}.items(): sums[k] = sums.get(k, 0.0) + float(v)
             bar.set_postfix(loss=f"{sums['loss'] / n:.4f}")
+        if ddp: sync_buffers(core); sums = _mean_over_ranks(sums, device)
+        if isinstance(getattr(train_loader, 'batch_sampler', None), RankBatchSampler): trace.append(train_loader.batch_sampler.batches)
         row = dict(epoch=epoch + 1, lr=opt.param_groups[0]['lr'], **{f'train_{k}': v / max(n, 1) for k, v in sums.items()})
         if validate is not None:
-            model.eval()
-            with torch.no_grad(): row.update({f'val_{k}' if not k.startswith('val_') else k: float(v) for k, v in validate(core).items()})
+            core.eval()
+            with torch.no_grad(), local_losses(): row.update({f'val_{k}' if not k.startswith('val_') else k: float(v) for k, v in validate(core).items()})
         row['seconds'] = time.time() - t0
         if cfg.monitor is not None:
             if cfg.monitor not in row: raise KeyError(f"monitor {cfg.monitor!r} is not among the epoch's numbers {sorted(row)}")
@@ -203,13 +310,15 @@ def fit(task: nn.Module, train_loader, cfg: TrainConfig, validate: Callable[[nn.
             line = f"{cfg.desc} epoch {epoch + 1}/{cfg.epochs}: " + ', '.join(f'{k}={v:.4g}' for k, v in row.items() if k not in ('epoch', 'lr'))
             tqdm.write(line); _to_terminal(line, epoch + 1 - start, cfg.epochs - epoch - 1, time.time() - t_start)
         if rank0 and history_path is not None: _write_history(history, history_path)
+        rng_ranks = _gather_objects(rng_state()) if ddp and ckpt_path is not None else None
         if rank0 and ckpt_path is not None:
             keys = list(dict.fromkeys(k for r in history for k in r))
             save_checkpoint(dict(model=core.state_dict(), optimizer=opt.state_dict(), scheduler=sched.state_dict(),
                                  scaler=scaler.state_dict(), rng=rng_state(), epoch=epoch + 1, best=best, best_state=best_state,
                                  bad_epochs=bad, history_keys=keys, history=[[r.get(k, float('nan')) for k in keys] for r in history],
-                                 config=asdict(cfg)), ckpt_path)
+                                 config=asdict(cfg), world_size=world if ddp else 1, rng_ranks=rng_ranks), ckpt_path)
     if cfg.monitor is not None and cfg.restore_best and best_state is not None: core.load_state_dict(best_state)
+    if trace_dir and shardable: _write_trace(trace_dir, cfg.desc, rank, world if ddp else 1, trace, core)
     return pd.DataFrame(history)
 
 def bad_patience(bad: int, cfg: TrainConfig) -> bool:
