@@ -154,11 +154,15 @@ def infer_store(model: TrainedModel | str | Path, store, device: str = 'cpu', ba
     from lascl.experiment import embed_slices, patient_bags, predict_patients
     model = model if isinstance(model, TrainedModel) else load_trained(model, device)
     size = (model.cfg.encoder.image_size, model.cfg.encoder.image_size)
+    if model.cfg.encoder.crop == 'volume':             # a 3D method (`lascl.volume`): one lesion-centred volume per patient
+        from lascl.methods import volume_options
+        size = volume_options(model.cfg)['size']
     if store.n_channels != model.cfg.encoder.in_chans:
         raise _bad(f"slice store: {store.n_channels} input channel(s) but {model.method} was trained on {model.cfg.encoder.in_chans} "
                    f"(the image and the contrasts {list(model.cfg.encoder.channels)})")
     if tuple(store.images.shape[1:]) != size:
-        raise _bad(f"slice store: slices are {tuple(store.images.shape[1:])} but {model.method} was trained on {size} crops")
+        raise _bad(f"{'volume' if len(size) == 3 else 'slice'} store: {'volumes' if len(size) == 3 else 'slices'} are "
+                   f"{tuple(store.images.shape[1:])} but {model.method} was trained on {size} crops")
     if hasattr(model.task, 'pretrain_task'):                   # the CT seed's detector: max over slice logits, its columns
         from lascl.ct import seed_predictions
         return seed_predictions(model.task.to(device), store, model.threshold, batch_size=batch_size).assign(threshold=model.threshold, method=model.method)
@@ -204,11 +208,30 @@ def _input_cohort(input: str | Path, mask: str | Path | None = None, patient_id:
                               mask=[str(mask) if mask is not None else None], age=[np.nan], sex=[pd.NA]))
     return Cohort('input', table, ['class 0', 'class 1'], reader=lambda row: (image, m))
 
+def _volume_inputs(cohort, model: TrainedModel, cfg, progress: bool = True):
+    "A 3D method's inputs: the `lascl.volume.VolumeStore` of `cohort` (one lesion-centred volume per patient; a mask is needed)."
+    import numpy as np
+    from tqdm.auto import tqdm
+    from lascl.volume import VolumeStore, preprocess_volume
+    trained, out = (model.inputs or {}).get('modality'), []
+    for i in tqdm(range(len(cohort)), desc='preprocess', unit='patient', disable=not progress):
+        image, mask = cohort.load(i)
+        if trained and image.modality and image.modality != trained:
+            raise _bad(f"input: patient row {i} is {image.modality} but {model.method} was trained on {trained} images")
+        if mask is None:
+            raise _bad(f"input: patient row {i} ({cohort.table['patient_id'].iloc[i]!r}) has no lesion mask; {model.method} reads the "
+                       "volume cropped at the lesion: give --mask (or a manifest 'mask' column)")
+        out.append(preprocess_volume(image, mask, cfg, name=f'patient row {i}'))
+    return VolumeStore(images=np.stack([v['image'] for v in out]), masks=np.stack([v['mask'] for v in out]),
+                       patient=np.arange(len(out)), z=np.array([int(round(v['centre'][0])) for v in out]),
+                       patients=cohort.table.copy(), classes=cohort.classes)
+
 def preprocess_inputs(cohort, model: TrainedModel, progress: bool = True):
     """Preprocess every patient of `cohort` as the run's training data were; a `SliceStore` (nothing written to disk). A
     patient without a mask is cropped where the model's locator finds the lesion (a run with `lesion='predicted'`: exactly
     the path its validation and test patients took; the store's `regions` hold the located lesion), else, for a model
-    without a locator, brain-centred on all its slices, with a warning."""
+    without a locator, brain-centred on all its slices, with a warning. A 3D method (`-3d`) gets its `lascl.volume.VolumeStore`
+    (one lesion-centred volume per patient; a patient without a mask is an error)."""
     import numpy as np
     from tqdm.auto import tqdm
     from lascl.experiment import preprocess_config
@@ -216,6 +239,7 @@ def preprocess_inputs(cohort, model: TrainedModel, progress: bool = True):
     from lascl.core import LasclDataError
     whole = ((model.inputs or {}).get('preprocess') or {}).get('crop') == 'whole'      # the model's input: whole slices or crops
     cfg = preprocess_config(cohort, model.cfg, crop='whole' if whole else 'auto')
+    if model.cfg.encoder.crop == 'volume': return _volume_inputs(cohort, model, cfg, progress)
     trained = (model.inputs or {}).get('modality')
     def check_modality(found: str, where: str):
         if trained and found and found != trained:

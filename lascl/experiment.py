@@ -23,7 +23,8 @@ from .ct import quality_table, quality_keep, lesion_slice_loader, seed_predictio
 from .metrics import (Threshold, metrics_with_ci, multiclass_metrics_with_ci, auc_score, fit_class_offsets, decide_classes,
                           hierarchical_metrics_with_ci, hierarchical_confusion, hierarchical_predictions, conditional_grade_proba)
 from sklearn.metrics import confusion_matrix
-from .methods import (MethodConfig, CT_METHODS, get_method, make_task, covariates, EncoderTask, PatientHead, PatientHeadTask, PRESETS,
+from .volume import VolumeConfig, build_volume_cache
+from .methods import (MethodConfig, CT_METHODS, volume_options, get_method, make_task, covariates, EncoderTask, PatientHead, PatientHeadTask, PRESETS,
                           HierarchicalPatientHead, BagFineTuneTask, patient_head_for)
 
 # %% auto #0
@@ -86,7 +87,9 @@ class RunParams:
 
     def method_config(self) -> MethodConfig:
         cfg = get_method(self.method, self.preset, epochs=self.epochs, batch_size=self.batch_size, image_size=self.image_size)
-        if self.weights:
+        if self.weights and cfg.encoder.crop == 'volume':      # the 3D methods: MedicalNet weights for the 3D ResNet (`lascl.volume.load_medicalnet`)
+            cfg = replace(cfg, encoder=replace(cfg.encoder, options=tuple({**dict(cfg.encoder.options), 'weights': str(self.weights)}.items())))
+        elif self.weights:
             if cfg.encoder.objective != 'patient-max': raise ValueError(f"weights: only the CT methods {CT_METHODS} start from a weights file, not {self.method!r}")
             cfg = replace(cfg, encoder=replace(cfg.encoder, options=tuple({**dict(cfg.encoder.options), 'weights': str(self.weights)}.items())))
         return cfg
@@ -192,7 +195,7 @@ ALL_SLICES = 10_000         # crop='whole-volume': a slice margin that keeps eve
 SLICE_CROP_EXTENT = 0.25   # slice collections without a pixel spacing: the lesion-centred crop spans 1/4 of the slice side
                            # (about 62 mm of Figshare's ~250 mm field of view, as the 64 mm crop of the volumes)
 
-def preprocess_config(cohort: Cohort, cfg: MethodConfig, empty_mask: str = 'error', crop: str = 'auto') -> PreprocessConfig:
+def preprocess_config(cohort: Cohort, cfg: MethodConfig, empty_mask: str = 'error', crop: str = 'auto') -> PreprocessConfig | VolumeConfig:
     """MRI: lesion-centred crops of the method's image size at 1 mm in-plane, z-scored over the volume (no skull
     stripping: the crop is centred on the lesion, and stripping a cropped field of view can cut into it). CT (detection): brain-centred crops
     of every slice with >= 5 % brain, resampled in-plane so that the crop spans `CT_FOV_MM`, brain window (40/80 HU),
@@ -201,8 +204,15 @@ def preprocess_config(cohort: Cohort, cfg: MethodConfig, empty_mask: str = 'erro
     images) is located and cropped slice by slice, the crop spanning `SLICE_CROP_EXTENT` of the slice side when the pixel
     spacing is unknown. `crop` (`RunParams.crop`): 'auto' as above, 'lesion', or 'whole' (each slice resized whole: of a
     slice collection every slice, of a volume the lesion's slices); a method's own `cfg.encoder.crop` wins over 'auto'
-    ('whole-volume': every slice of a volume resized whole, slices without lesion too, as the loose-location seed reads them)."""
+    ('whole-volume': every slice of a volume resized whole, slices without lesion too, as the loose-location seed reads them;
+    'volume': the 3D methods' `VolumeConfig`, one lesion-centred crop per patient, `empty_mask='all'` cropping the volume's centre)."""
     if crop not in ('auto', 'lesion', 'whole'): raise LasclDataError(f"crop={crop!r}: expected 'auto', 'lesion' or 'whole'")
+    if cfg.encoder.crop == 'volume':           # the 3D methods: one lesion-centred volume per patient (`lascl.volume.VolumeConfig`)
+        modality = str(cohort.table['modality'].iloc[0]) if 'modality' in cohort.table else 'MR'
+        if crop != 'auto' or cohort.layout != 'volume' or modality != 'MR':
+            raise LasclDataError(f"method {cfg.name!r} reads one lesion-centred MRI volume per patient: it needs crop='auto' and an MRI "
+                                 f"cohort of volumes; got crop={crop!r}, cohort {cohort.name!r} ({cohort.layout}, {modality})")
+        return replace(volume_options(cfg)['volume'], empty_mask='error' if empty_mask == 'error' else 'centre')
     if cfg.encoder.crop != 'auto':             # a method of whole slices (`wholeslice-cnn`) brings its own input
         if crop not in ('auto', cfg.encoder.crop):
             raise LasclDataError(f"crop={crop!r}: method {cfg.name!r} is defined on crop={cfg.encoder.crop!r} inputs; leave crop='auto'")
@@ -302,10 +312,12 @@ def encoder_validation(data: ExperimentData, cfg: MethodConfig, seed: int = 0):
     return validate
 
 @torch.no_grad()
-def embed_slices(task: EncoderTask, store: SliceStore, device: str = 'auto', batch_size: int = 256) -> torch.Tensor:
+def embed_slices(task: EncoderTask, store: SliceStore, device: str = 'auto', batch_size: int | None = None) -> torch.Tensor:
     """Frozen encoder features of every slice of the store `(N, D)` (CPU tensor); a task that `uses_region` (radiomics)
-    also gets each slice's lesion region (`SliceStore.region`)."""
+    also gets each slice's lesion region (`SliceStore.region`). `batch_size` None: the store's `eval_batch` (a
+    `lascl.volume.VolumeStore`: a few volumes), else 256 slices."""
     dev = get_device(device); task.to(dev).eval()
+    batch_size = batch_size or getattr(store, 'eval_batch', 256)
     def features(s: slice) -> torch.Tensor:
         x = torch.from_numpy(store.inputs(s)).to(dev)
         out = task.embed(x, torch.from_numpy(store.region(s)).to(dev)) if task.uses_region else task.embed(x)
@@ -399,9 +411,9 @@ def lesion_dice(task: EncoderTask, store: SliceStore, slices: np.ndarray, device
     "Dice of the lesion branch (probability > 0.5) over the given slices, pooled (None without a branch)."
     if not task.cfg.encoder.seg_branch or len(slices) == 0: return None
     dev = get_device(device); task.to(dev)
-    inter = total = 0.0
-    for i in range(0, len(slices), 256):
-        s = slices[i:i + 256]
+    inter = total = 0.0; step = getattr(store, 'eval_batch', 256)       # (a few volumes of a `VolumeStore` at a time)
+    for i in range(0, len(slices), step):
+        s = slices[i:i + step]
         p = task.segment(torch.from_numpy(store.inputs(s)).to(dev)).cpu().numpy() > 0.5
         m = store.masks[s] > 0
         inter += (p & m).sum(); total += p.sum() + m.sum()
@@ -531,7 +543,8 @@ class Run:
             folds = cohort_folds(cohort, p.n_folds, seed=0, tag='' if p.labels == 'label' else f'-{p.labels}')
             split = split_fold(cohort.table.assign(fold=folds), p.fold, p.val_frac, seed=p.seed)
             locations = self._locate(cohort, pc, split) if p.lesion == 'predicted' else None
-            store = build_cache(cohort, pc, progress=p.progress, locations=locations)
+            store = (build_volume_cache(cohort, pc, progress=p.progress) if isinstance(pc, VolumeConfig)    # the 3D methods
+                     else build_cache(cohort, pc, progress=p.progress, locations=locations))
             if cohort.grades: store.meta['grades'] = cohort.grades          # the second label level (type -> grade)
             store.patients['fold'] = np.asarray(folds, int)                # (the store's table is the cohort's, row for row)
             self.data = ExperimentData(cohort, store, split)
@@ -543,6 +556,9 @@ class Run:
         early-stopped on the validation patients', or read from `<out_dir>/<key>/_locators/`, shared by every method of the
         fold) locates the lesion of every validation and test patient. Returns `{patient_id: (Z, H, W) mask}`."""
         p = self.params
+        if self.cfg.encoder.crop == 'volume':
+            raise LasclDataError(f"lesion='predicted': the 3D method {self.cfg.name!r} crops the volume at the lesion mask; the "
+                                 "predicted-lesion protocol is not there for volumes yet; use lesion='gt'")
         if self.cfg.encoder.crop == 'whole-volume':
             raise LasclDataError(f"lesion='predicted': method {self.cfg.name!r} reads every slice whole and needs no lesion location at test time; use lesion='gt'")
         if pc.crop == 'brain':
@@ -590,7 +606,8 @@ class Run:
         st, sp, p = self.prepare().store, self.data.split, self.params
         rows = np.concatenate([sp.val, sp.test])
         hit = np.array([bool(st.masks[st.slices_of(int(r))].any()) for r in rows])
-        frac = np.array([float(st.masks[st.slices_of(int(r))].any((1, 2)).mean()) for r in rows])
+        axial = lambda m: m.reshape(-1, *m.shape[-2:])          # a patient's slices, or the axial slices of its volume (`VolumeStore`)
+        frac = np.array([float(axial(st.masks[st.slices_of(int(r))]).any((1, 2)).mean()) for r in rows])
         crops = pd.DataFrame(dict(patient_id=st.patients['patient_id'].astype(str).to_numpy()[rows], crop_hit=hit, lesion_slice_fraction=frac,
                                   split=['val'] * len(sp.val) + ['test'] * len(sp.test)))
         if self.locator_report is not None:          # lesion='predicted': how the locator did on each patient

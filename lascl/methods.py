@@ -4,7 +4,7 @@
 
 # %% ../nbs/30_methods.ipynb #1bc155a5
 from __future__ import annotations
-import hashlib, io, json, pickle, warnings
+import hashlib, io, json, pickle, re, warnings
 import numpy as np
 import pandas as pd
 from dataclasses import dataclass, asdict, fields
@@ -22,6 +22,7 @@ from torch.utils.data import DataLoader
 from .core import get_device
 from .metrics import auc_score
 from .ct import load_encoder_weights
+from .volume import LesionAwareEncoder3d, ResNet3dEncoder, VolumeViews, VolumeConfig, load_medicalnet, RESNET3D_LAYERS, MEDICALNET_WIDTHS, OUTPUT_STRIDE
 from .loose import (LooseSliceDataset, PatchClassifier, loose_options, stage_epochs, slice_labels, box_centre_cells, predicted_block, blank_cells,
                          negative_patch_loss, box_patch_loss, fuzzy_patch_loss, consistency_loss, grad_cam, box_cells,
                          localisation_counts, localisation_metrics, slice_classification_metrics, _zero)
@@ -29,13 +30,14 @@ from .loose import (LooseSliceDataset, PatchClassifier, loose_options, stage_epo
 # %% auto #0
 __all__ = ['TASKS', 'HEAD_KINDS', 'POOLINGS', 'CONFIG_VERSION', 'ENCODER_CROPS', 'HEAD_CLASSIFIERS', 'FLAT_NAMES',
            'CT_SEED_CURRICULUM', 'CT_SEED_LRS', 'CT_CPU_LRS', 'CT_LESION_CURRICULUM', 'CT_LESION_LRS', 'CT_OPTIONS',
-           'CT_PRETRAINS', 'CT_SLICE_SCORES', 'HMIL_SEED', 'LOOSE_SEED', 'PRESETS', 'METHODS', 'CT_METHODS',
-           'TYPEGRADE_METHODS', 'LOOSE_METHODS', 'ALL_METHODS', 'SD_FLOOR', 'Z_CLIP', 'OBJECTIVES', 'register_task',
-           'EncoderConfig', 'ScheduleConfig', 'HeadConfig', 'MethodConfig', 'ct_options', 'get_method', 'EncoderTask',
-           'make_task', 'SliceTask', 'UntrainedTask', 'SupervisedTask', 'SimCLRTask', 'SupConTask', 'MoCoTask',
-           'ClassQueueTask', 'RadiomicsTask', 'PatientHead', 'PatientHeadTask', 'covariates', 'GBPatientHead',
-           'allowed_grades', 'HierarchicalPatientHead', 'patient_head_for', 'BagFineTuneTask', 'curriculum_schedule',
-           'LesionPretrainTask', 'PatientMILTask', 'LooseLocationTask']
+           'CT_PRETRAINS', 'CT_SLICE_SCORES', 'HMIL_SEED', 'LOOSE_SEED', 'VOLUME_OPTIONS', 'VOLUME_SEED_OPTIONS',
+           'PRESETS', 'METHODS', 'CT_METHODS', 'TYPEGRADE_METHODS', 'LOOSE_METHODS', 'VOLUME_METHODS', 'ALL_METHODS',
+           'SD_FLOOR', 'Z_CLIP', 'OBJECTIVES', 'register_task', 'EncoderConfig', 'ScheduleConfig', 'HeadConfig',
+           'MethodConfig', 'ct_options', 'volume_options', 'get_method', 'EncoderTask', 'make_task', 'SliceTask',
+           'UntrainedTask', 'SupervisedTask', 'SimCLRTask', 'SupConTask', 'MoCoTask', 'ClassQueueTask', 'RadiomicsTask',
+           'PatientHead', 'PatientHeadTask', 'covariates', 'GBPatientHead', 'allowed_grades', 'HierarchicalPatientHead',
+           'patient_head_for', 'BagFineTuneTask', 'curriculum_schedule', 'LesionPretrainTask', 'PatientMILTask',
+           'LooseLocationTask']
 
 # %% ../nbs/30_methods.ipynb #c7d1c816
 TASKS: dict[str, type] = {}              # objective name -> stage-1 task class (see `register_task`, `make_task` below)
@@ -55,7 +57,7 @@ def register_task(*objectives: str):
 HEAD_KINDS = ('flat', 'hierarchical', 'joint')
 POOLINGS = tuple(POOLS) + tuple(f'vote-{v}' for v in VOTES)
 CONFIG_VERSION = 2      # bump when the meaning of a setting changes: it is part of every method hash (encoder caches, params.json)
-ENCODER_CROPS = ('auto', 'lesion', 'whole', 'whole-volume')
+ENCODER_CROPS = ('auto', 'lesion', 'whole', 'whole-volume', 'volume')
 HEAD_CLASSIFIERS = ('nn', 'gb')
 # settings added after version 2: left out of the hash at their default, so that the hashes of every existing method
 # (encoder caches, params.json) stay what they were
@@ -79,7 +81,8 @@ class EncoderConfig:
     w_dice: float = 0.5                    # lesion branch: Dice
     crop: str = 'auto'                     # the model input: 'auto' (as `RunParams.crop` says), 'lesion' or 'whole' (whole slices
                                            # resized: a method of its own, e.g. `wholeslice-cnn`), 'whole-volume' (every slice of
-                                           # the volume resized whole, slices without lesion too: a detector's input)
+                                           # the volume resized whole, slices without lesion too: a detector's input),
+                                           # 'volume' (one lesion-centred 3D crop per patient, a 3D encoder: the `-3d` methods, `lascl.volume`)
     options: tuple = ()                    # ((name, value), ...): settings of the objective's own (e.g. `lascl.loose.LOOSE_OPTIONS`)
 
     def __post_init__(self):      # JSON (params.json) gives lists: store tuples, so that a config read back hashes the same
@@ -181,6 +184,7 @@ class MethodConfig:
             raise ValueError(f"{self.name}: a {h.kind!r} head pools slice features (a `lascl.mil` pool) or averages slice logits "
                              f"('vote-mean'), without covariates; got pooling={h.pooling!r}, metadata={h.metadata}")
         if e.crop not in ENCODER_CROPS: raise ValueError(f"{self.name}: crop must be one of {ENCODER_CROPS}, got {e.crop!r}")
+        if e.crop == 'volume': volume_options(self)         # the 3D path's settings: a ValueError naming the method if they are wrong
         if h.classifier not in HEAD_CLASSIFIERS: raise ValueError(f"{self.name}: head classifier must be one of {HEAD_CLASSIFIERS}, got {h.classifier!r}")
         if h.classifier == 'gb' and (h.kind != 'flat' or h.finetune or self.task_class.classifies_patients):
             raise ValueError(f"{self.name}: a gradient-boosting head (head_classifier='gb') classifies flat classes on frozen features; "
@@ -345,6 +349,51 @@ _LOOSE = {
     'loose-location-box10': dict(description='loose-location with boxes on 10 % of the lesion slices', options=(('box_fraction', 0.1),)),
     'loose-location-box100': dict(description='loose-location with boxes on every lesion slice', options=(('box_fraction', 1.0),)),
 }
+# The 3D path of LaSCL-PLC (METHODS.md section 1; `lascl.volume`): one lesion-centred volume per patient (a `VolumeStore`),
+# a MedicalNet-layout 3D ResNet (`backbone='resnet<depth>'`, dilated layer3/layer4, type-B shortcuts) with the seed's U-Net
+# lesion decoder, `VolumeViews` augmentation on the device. A patient is its volume: bags of one, so the patient head reads
+# the volume's embedding ('mean' pooling of one). The volume's own settings are options (`volume_options`): the crop `size`
+# (Z, Y, X) and isotropic `spacing` (mm), the ResNet's block `widths`, the decoder's `decoder_width`, and `weights` (a
+# MedicalNet checkpoint path, loaded strictly; `RunParams.weights`). `image_size` and `pretrained` are not used by them.
+VOLUME_OPTIONS = dict(size=(32, 48, 48), spacing=2.0, widths=(16, 32, 64, 128), decoder_width=8, weights='')   # CPU-sized
+VOLUME_SEED_OPTIONS = dict(size=(64, 112, 96), spacing=1.0, widths=MEDICALNET_WIDTHS, decoder_width=32)       # the seed's
+_VOLUME_BASE = dict(group='3d', crop='volume', backbone='resnet10', epochs=6, batch_size=8, slices_per_patient=4, queue_size=256,
+                    pooling='mean')
+_VOLUME = {
+    'lascl-plc-3d': dict(description="LaSCL-PLC's 3D seed: class-queue MoCo on lesion-centred volumes (key = another patient's volume "
+                                     "of the same class, single-class batches) + the 3D lesion branch (CE + Dice) on a MedicalNet-layout "
+                                     "3D ResNet; the patient's volume embedding + age/sex -> 128 -> 2 (the seed's head)",
+                         objective='classqueue', pairing='same_class', seg_branch=True, class_pure=True, metadata=True, head_hidden=128),
+    'lascl-3d': dict(description='lascl-plc-3d without age/sex (a linear head on the volume embedding)',
+                     objective='classqueue', pairing='same_class', seg_branch=True, class_pure=True),
+    'supcon-3d': dict(description='SupCon on two views of each lesion-centred volume (3D ResNet) + a linear head on the volume embedding',
+                      objective='supcon'),
+    'supervised-3d': dict(description='A 3D ResNet trained from scratch on lesion-centred volumes with cross-entropy; patient = its volume\'s probability',
+                          objective='supervised', pooling='vote-mean'),
+}
+
+def volume_options(cfg: 'MethodConfig') -> dict:
+    """The 3D settings of a `crop='volume'` method: `VOLUME_OPTIONS` overridden by `cfg.encoder.options`, plus `depth` (from
+    `backbone='resnet<depth>'`) and `volume` (its `lascl.volume.VolumeConfig`). A `ValueError` naming the method for unknown
+    options, a backbone that is not a 3D ResNet depth, a crop size not divisible by the encoder's output stride (8), or
+    settings the 3D path does not have (extra contrasts, timm weights, fine-tuning)."""
+    opt = dict(VOLUME_OPTIONS); given = dict(cfg.encoder.options)
+    unknown = sorted(set(given) - set(opt))
+    if unknown: raise ValueError(f"{cfg.name}: unknown volume option(s) {unknown}; known: {sorted(opt)}")
+    opt.update(given)
+    m = re.fullmatch(r'resnet(\d+)', cfg.encoder.backbone)
+    if not m or int(m[1]) not in RESNET3D_LAYERS:
+        raise ValueError(f"{cfg.name}: a volume method's backbone is a 3D ResNet 'resnet<depth>', depth one of {sorted(RESNET3D_LAYERS)}; got {cfg.encoder.backbone!r}")
+    opt['depth'], opt['size'], opt['widths'] = int(m[1]), tuple(int(s) for s in opt['size']), tuple(int(w) for w in opt['widths'])
+    if len(opt['size']) != 3 or any(s < OUTPUT_STRIDE or s % OUTPUT_STRIDE for s in opt['size']):
+        raise ValueError(f"{cfg.name}: volume size must be (Z, Y, X) multiples of {OUTPUT_STRIDE}, got {opt['size']}")
+    if cfg.encoder.channels: raise ValueError(f"{cfg.name}: the 3D path reads one contrast; got channels {cfg.encoder.channels}")
+    if cfg.encoder.pretrained: raise ValueError(f"{cfg.name}: there are no timm weights for a 3D ResNet; give MedicalNet weights (option 'weights' / RunParams.weights)")
+    if cfg.head.finetune: raise ValueError(f"{cfg.name}: head_finetune is not supported on volumes")
+    opt['weights'] = str(opt['weights'] or '')
+    opt['volume'] = VolumeConfig(size=opt['size'], spacing=float(opt['spacing']))
+    return opt
+
 _HMIL_PAPER = dict(backbone='mobilenetv2_100', head_epochs=30, head_patience=8, head_lr=1e-4)   # the seed's backbone and fine-tuning
 _METHOD_PRESETS = {      # per-method preset settings, applied after the preset's own
     'ct-maxpool': {'paper': dict(pretrained=True, epochs=40, batch_size=8, head_hidden=512, patience=10),
@@ -354,6 +403,9 @@ _METHOD_PRESETS = {      # per-method preset settings, applied after the preset'
            'smoke': dict(batch_size=4, epochs=2, options=tuple({**dict(_CT[m]['options']), 'pretrain_epochs': 1, 'pretrain_batch': 16,
                                                                'pretrain_slices': 2}.items()))} for m in _CT if m != 'ct-maxpool'},
     **{m: {'paper': _HMIL_PAPER, 'smoke': dict(head_epochs=2, head_patience=2, head_bag_size=4)} for m in _HMIL},
+    **{m: {'smoke': dict(epochs=1, batch_size=8, slices_per_patient=2, queue_size=64, options=(('size', (16, 32, 32)),)),
+           'paper': dict(backbone='resnet50', epochs=100, batch_size=8, slices_per_patient=16, queue_size=320, temperature=0.07,
+                         momentum=0.999, options=tuple(VOLUME_SEED_OPTIONS.items()))} for m in _VOLUME},
     **{m: {'smoke': dict(epochs=2, batch_size=8),        # the seed's network: ConvNeXtV2-Large at 224 px, its 7 x 7 grid (stride 32)
            'paper': dict(image_size=224, backbone='convnextv2_large', pretrained=True, batch_size=48,
                          options=tuple({**dict(over.get('options', ())), 'patch_stride': 32}.items()))} for m, over in _LOOSE.items()},
@@ -368,13 +420,15 @@ PRESETS = {
 def _registry() -> dict[str, dict]:
     reg = {**_BASE, **_BASELINES}
     for name, over in _ABLATIONS.items(): reg[name] = {**_BASE['lascl-plc'], **over, 'group': 'ablation'}
-    return {**reg, **_CT, **{m: {**HMIL_SEED, **over} for m, over in _HMIL.items()}, **{m: {**LOOSE_SEED, **over} for m, over in _LOOSE.items()}}
+    return {**reg, **_CT, **{m: {**HMIL_SEED, **over} for m, over in _HMIL.items()}, **{m: {**LOOSE_SEED, **over} for m, over in _LOOSE.items()},
+            **{m: {**_VOLUME_BASE, **over} for m, over in _VOLUME.items()}}
 
 METHODS = tuple(n for n, c in _registry().items() if c.get('group', 'main') in ('main', 'ablation'))   # the HB paper's
 CT_METHODS = tuple(n for n, c in _registry().items() if c.get('group') == 'ct')
 TYPEGRADE_METHODS = tuple(n for n, c in _registry().items() if c.get('group') == 'typegrade')   # the type/grade cohort's
 LOOSE_METHODS = tuple(n for n, c in _registry().items() if c.get('group') == 'loose')   # the loose-location seed's (HB cohort, whole slices)
-ALL_METHODS = METHODS + CT_METHODS + TYPEGRADE_METHODS + LOOSE_METHODS
+VOLUME_METHODS = tuple(n for n, c in _registry().items() if c.get('group') == '3d')   # the 3D path (one lesion-centred volume per patient)
+ALL_METHODS = METHODS + CT_METHODS + TYPEGRADE_METHODS + LOOSE_METHODS + VOLUME_METHODS
 
 def get_method(name: str, preset: str = 'default', **overrides) -> MethodConfig:
     "The `MethodConfig` of a registered method under a preset, with optional overrides by flat setting name (`FLAT_NAMES`)."
@@ -445,14 +499,22 @@ def make_task(cfg: MethodConfig, n_classes: int = 2, **kwargs) -> EncoderTask:
 
 class SliceTask(EncoderTask):
     """Base of the slice objectives: a timm encoder (a `LesionAwareEncoder` with `cfg.encoder.seg_branch`), views made on the
-    batch's device by `ContrastiveAugment`, and the lesion branch's loss (weighted CE + Dice) added to the objective's.
+    batch's device by `ContrastiveAugment` (with `cfg.encoder.crop='volume'`: a 3D ResNet, `lascl.volume.LesionAwareEncoder3d`
+    with the lesion branch, and `VolumeViews`: the same objectives on volumes `(B, C, Z, Y, X)`), and the lesion branch's loss (weighted CE + Dice) added to the objective's.
     Subclasses add their modules in `build(encoder, n_classes)` and write `forward`."""
     def __init__(self, cfg: MethodConfig, n_classes: int = 2, augment: ContrastiveAugment | None = None):
         super().__init__(cfg, n_classes)
-        enc = (LesionAwareEncoder(cfg.encoder.backbone, in_chans=cfg.encoder.in_chans, pretrained=cfg.encoder.pretrained) if cfg.encoder.seg_branch
-               else create_encoder(cfg.encoder.backbone, in_chans=cfg.encoder.in_chans, pretrained=cfg.encoder.pretrained))
+        if cfg.encoder.crop == 'volume':          # the 3D path (`lascl.volume`): volumes (B, C, Z, Y, X), a 3D ResNet, volume views
+            vo = volume_options(cfg)
+            enc = (LesionAwareEncoder3d(vo['depth'], cfg.encoder.in_chans, vo['widths'], vo['decoder_width']) if cfg.encoder.seg_branch
+                   else ResNet3dEncoder(vo['depth'], cfg.encoder.in_chans, vo['widths']))
+            if vo['weights']: load_medicalnet(enc, vo['weights'])
+            self.augment = augment or VolumeViews()
+        else:
+            enc = (LesionAwareEncoder(cfg.encoder.backbone, in_chans=cfg.encoder.in_chans, pretrained=cfg.encoder.pretrained) if cfg.encoder.seg_branch
+                   else create_encoder(cfg.encoder.backbone, in_chans=cfg.encoder.in_chans, pretrained=cfg.encoder.pretrained))
+            self.augment = augment or ContrastiveAugment(ContrastiveAugConfig(size=(cfg.encoder.image_size, cfg.encoder.image_size)))
         self.num_features = enc.num_features
-        self.augment = augment or ContrastiveAugment(ContrastiveAugConfig(size=(cfg.encoder.image_size, cfg.encoder.image_size)))
         self.seg_loss = LesionAwareLoss(None, w_contrast=0, w_ce=cfg.encoder.w_ce, w_dice=cfg.encoder.w_dice) if cfg.encoder.seg_branch else None
         self.build(enc, n_classes)
 
