@@ -113,7 +113,7 @@ class ExpertCovariates(nn.Module):
 # %% ../nbs/22_expert.ipynb #d048e0d0
 def fraction_scores(p: torch.Tensor, valid: torch.Tensor, threshold: float = 0.5) -> torch.Tensor:
     "Per target, the fraction of a patient's valid slices with `p >= threshold`: `p (B, K, T)`, `valid (B, K)` -> `(B, T)`."
-    return torch.stack([vote(p[..., t], valid, 'fraction', threshold)[0] for t in range(p.shape[-1])], -1)
+    return torch.stack([vote(p[..., t], valid, 'fraction', threshold)[0] for t in range(p.shape[-1])], -1).clamp(0, 1)   # (float32 means: 1 + 1e-7)
 
 def class_scores(p: torch.Tensor, valid: torch.Tensor, threshold: float = 0.5) -> torch.Tensor:
     """`(n_positive + mean p) / (n + 1)` per target, `(B, T)` in (0, 1) for p in (0, 1): the fraction with ties broken by
