@@ -864,6 +864,9 @@ class Run:
                                              **{f'pj_{t}_g{g}': J_test[:, a, b] for a, t in enumerate(st.classes) for b, g in enumerate(grades)})
             extra = dict(grades=grades, grade_confusion=hierarchical_confusion(y_test, g_test, J_test)['grade'].tolist(),
                          n_graded=int((g_test >= 0).sum()))
+        if hasattr(head, 'target_metrics'):     # one-vs-rest targets (expert2d): per-target slice and patient metrics, thresholds from the validation patients
+            extra['targets'], cols = head.target_metrics(val, test, st.classes, rule=cfg.head.threshold_rule, n_boot=p.n_boot, seed=p.seed)
+            predictions = predictions.assign(**cols)
         metrics = dict(method=cfg.name, fold=p.fold, group=cfg.group, cohort=self.key, classes=list(st.classes),
                        test={k: dict(value=v.value, lo=v.lo, hi=v.hi) for k, v in ci.items()},
                        confusion=confusion_matrix(y_test, pred, labels=np.arange(K)).tolist(),

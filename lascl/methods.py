@@ -17,7 +17,7 @@ from .models import (HierarchicalHead, two_step_loss, create_encoder, LesionAwar
                           set_trainable, param_groups_for, CurriculumSchedule)
 from .mil import make_pool, vote, POOLS, VOTES, MaxPool
 from .core import grade_list, LasclDataError
-from .data import PatientBagDataset, ClassBalancedSampler
+from .data import PatientBagDataset, ClassBalancedSampler, SliceDataset, encode_sex
 from torch.utils.data import DataLoader
 from .core import get_device
 from .metrics import auc_score
@@ -26,18 +26,19 @@ from .volume import LesionAwareEncoder3d, ResNet3dEncoder, VolumeViews, VolumeCo
 from .loose import (LooseSliceDataset, PatchClassifier, loose_options, stage_epochs, slice_labels, box_centre_cells, predicted_block, blank_cells,
                          negative_patch_loss, box_patch_loss, fuzzy_patch_loss, consistency_loss, grad_cam, box_cells,
                          localisation_counts, localisation_metrics, slice_classification_metrics, _zero)
+from .expert import UnetPPClsAge, ExpertCovariates, ExpertPatientHead, check_training_store
 
 # %% auto #0
 __all__ = ['TASKS', 'HEAD_KINDS', 'POOLINGS', 'CONFIG_VERSION', 'ENCODER_CROPS', 'HEAD_CLASSIFIERS', 'FLAT_NAMES',
            'CT_SEED_CURRICULUM', 'CT_SEED_LRS', 'CT_CPU_LRS', 'CT_LESION_CURRICULUM', 'CT_LESION_LRS', 'CT_OPTIONS',
            'CT_PRETRAINS', 'CT_SLICE_SCORES', 'HMIL_SEED', 'LOOSE_SEED', 'VOLUME_OPTIONS', 'VOLUME_SEED_OPTIONS',
-           'PRESETS', 'METHODS', 'CT_METHODS', 'TYPEGRADE_METHODS', 'LOOSE_METHODS', 'VOLUME_METHODS', 'ALL_METHODS',
-           'SD_FLOOR', 'Z_CLIP', 'OBJECTIVES', 'register_task', 'EncoderConfig', 'ScheduleConfig', 'HeadConfig',
-           'MethodConfig', 'ct_options', 'volume_options', 'get_method', 'EncoderTask', 'make_task', 'SliceTask',
-           'UntrainedTask', 'SupervisedTask', 'SimCLRTask', 'SupConTask', 'MoCoTask', 'ClassQueueTask', 'RadiomicsTask',
-           'PatientHead', 'PatientHeadTask', 'covariates', 'GBPatientHead', 'allowed_grades', 'HierarchicalPatientHead',
-           'patient_head_for', 'BagFineTuneTask', 'curriculum_schedule', 'LesionPretrainTask', 'PatientMILTask',
-           'LooseLocationTask']
+           'EXPERT_SEED', 'PRESETS', 'METHODS', 'CT_METHODS', 'TYPEGRADE_METHODS', 'LOOSE_METHODS', 'VOLUME_METHODS',
+           'EXPERT_METHODS', 'ALL_METHODS', 'SD_FLOOR', 'Z_CLIP', 'OBJECTIVES', 'register_task', 'EncoderConfig',
+           'ScheduleConfig', 'HeadConfig', 'MethodConfig', 'ct_options', 'volume_options', 'get_method', 'EncoderTask',
+           'make_task', 'SliceTask', 'UntrainedTask', 'SupervisedTask', 'SimCLRTask', 'SupConTask', 'MoCoTask',
+           'ClassQueueTask', 'RadiomicsTask', 'PatientHead', 'PatientHeadTask', 'covariates', 'GBPatientHead',
+           'allowed_grades', 'HierarchicalPatientHead', 'patient_head_for', 'BagFineTuneTask', 'curriculum_schedule',
+           'LesionPretrainTask', 'PatientMILTask', 'ExpertTask', 'LooseLocationTask']
 
 # %% ../nbs/30_methods.ipynb #c7d1c816
 TASKS: dict[str, type] = {}              # objective name -> stage-1 task class (see `register_task`, `make_task` below)
@@ -394,6 +395,17 @@ def volume_options(cfg: 'MethodConfig') -> dict:
     opt['volume'] = VolumeConfig(size=opt['size'], spacing=float(opt['spacing']))
     return opt
 
+# The seed's 2D expert pipeline (METHODS.md section 1(c), (d), (f); `lascl.expert`): one UNet++ (ResNet-18) per class, one-vs-rest,
+# its deepest map modulated by age and sex (f * age + sex), a lesion segmentation head; patient = fraction of its positive slices.
+# CPU-sized: 64 px lesion-centred crops, 4 epochs of 4 slices per training patient for each of the K models
+EXPERT_SEED = dict(group='expert', objective='expert-ovr', seg_branch=True, metadata=True, pooling='vote-fraction', backbone='resnet18',
+                   image_size=64, epochs=4, batch_size=16, slices_per_patient=4, lr=1e-3)
+_EXPERT = {
+    'expert2d': dict(description="The seed's 2D expert pipeline: one UNet++ (ResNet-18) slice classifier per class, one-vs-rest, its "
+                                 "deepest encoder map modulated by age and sex (f * age + sex), with a lesion segmentation head "
+                                 "(CE + Dice); patient score = fraction of its slices predicted positive, per-target thresholds on "
+                                 "validation patients, K classes = arg-max of the targets' scores"),
+}
 _HMIL_PAPER = dict(backbone='mobilenetv2_100', head_epochs=30, head_patience=8, head_lr=1e-4)   # the seed's backbone and fine-tuning
 _METHOD_PRESETS = {      # per-method preset settings, applied after the preset's own
     'ct-maxpool': {'paper': dict(pretrained=True, epochs=40, batch_size=8, head_hidden=512, patience=10),
@@ -409,6 +421,9 @@ _METHOD_PRESETS = {      # per-method preset settings, applied after the preset'
     **{m: {'smoke': dict(epochs=2, batch_size=8),        # the seed's network: ConvNeXtV2-Large at 224 px, its 7 x 7 grid (stride 32)
            'paper': dict(image_size=224, backbone='convnextv2_large', pretrained=True, batch_size=48,
                          options=tuple({**dict(over.get('options', ())), 'patch_stride': 32}.items()))} for m, over in _LOOSE.items()},
+    # the seed's size: 160 x 160 slices, ImageNet encoder weights, its 400 epochs ('400_model.pth')
+    **{m: {'paper': dict(backbone='resnet18', image_size=160, pretrained=True, epochs=400, batch_size=32, slices_per_patient=16),
+           'smoke': dict(batch_size=8)} for m in _EXPERT},
 }
 PRESETS = {
     'default': {},
@@ -421,14 +436,16 @@ def _registry() -> dict[str, dict]:
     reg = {**_BASE, **_BASELINES}
     for name, over in _ABLATIONS.items(): reg[name] = {**_BASE['lascl-plc'], **over, 'group': 'ablation'}
     return {**reg, **_CT, **{m: {**HMIL_SEED, **over} for m, over in _HMIL.items()}, **{m: {**LOOSE_SEED, **over} for m, over in _LOOSE.items()},
-            **{m: {**_VOLUME_BASE, **over} for m, over in _VOLUME.items()}}
+            **{m: {**_VOLUME_BASE, **over} for m, over in _VOLUME.items()},
+            **{m: {**EXPERT_SEED, **over} for m, over in _EXPERT.items()}}
 
 METHODS = tuple(n for n, c in _registry().items() if c.get('group', 'main') in ('main', 'ablation'))   # the HB paper's
 CT_METHODS = tuple(n for n, c in _registry().items() if c.get('group') == 'ct')
 TYPEGRADE_METHODS = tuple(n for n, c in _registry().items() if c.get('group') == 'typegrade')   # the type/grade cohort's
 LOOSE_METHODS = tuple(n for n, c in _registry().items() if c.get('group') == 'loose')   # the loose-location seed's (HB cohort, whole slices)
 VOLUME_METHODS = tuple(n for n, c in _registry().items() if c.get('group') == '3d')   # the 3D path (one lesion-centred volume per patient)
-ALL_METHODS = METHODS + CT_METHODS + TYPEGRADE_METHODS + LOOSE_METHODS + VOLUME_METHODS
+EXPERT_METHODS = tuple(n for n, c in _registry().items() if c.get('group') == 'expert')   # the 2D expert seed's (K-class task, one-vs-rest)
+ALL_METHODS = METHODS + CT_METHODS + TYPEGRADE_METHODS + LOOSE_METHODS + VOLUME_METHODS + EXPERT_METHODS
 
 def get_method(name: str, preset: str = 'default', **overrides) -> MethodConfig:
     "The `MethodConfig` of a registered method under a preset, with optional overrides by flat setting name (`FLAT_NAMES`)."
@@ -1055,6 +1072,116 @@ class PatientMILTask(EncoderTask):
         head = PatientHead(self.num_features, 2, pooling='vote-max', metadata=False, hidden=self.head_hidden, clip=None)
         head.head.load_state_dict({k: v.detach().cpu() for k, v in self.classifier.state_dict().items()})
         return head.eval()
+
+# %% ../nbs/30_methods.ipynb #b6e45278
+@register_task('expert-ovr')
+class ExpertTask(EncoderTask):
+    """The seed's 2D expert pipeline (`lascl.expert`, METHODS.md 1(c)): one `UnetPPClsAge` per class of the task (T = K), each
+    a binary one-vs-rest slice classifier trained in a stage of its own (`stage_plan`: stage t trains target t - 1 alone,
+    its optimiser sees only that model: `param_groups`). Slice batches `image (B, C, H, W)`, `mask (B, 1, H, W)`, `label (B,)`
+    (the patient's class), `age`, `sex (B,)` -> L = CE(logits, 1[label = t]) (positive and negative slices weighted to count
+    equally under the K-class-balanced sampler) + w_ce CE + w_dice Dice of the lesion mask; one augmented view (rotation
+    +-15 degrees, Gaussian noise). `embed(x) -> (B, T * 512)`: each model's pooled deepest map **before** the modulation;
+    `patient_head()` modulates it with the patient's covariates and scores the fraction of positive slices per target.
+    The covariate statistics (missing age / sex -> the training patients' mean) are fitted in `train_loader`."""
+    inputs, classifies_patients = 'staged', True
+
+    @classmethod
+    def check_config(cls, cfg: MethodConfig) -> None:
+        if cfg.head.pooling != 'vote-fraction' or not cfg.head.metadata or not cfg.encoder.seg_branch:
+            raise ValueError(f"{cfg.name}: objective 'expert-ovr' scores a patient by its fraction of positive slices, modulates the slice "
+                             f"features by age and sex and segments the lesion: it needs pooling='vote-fraction', metadata=True and seg_branch=True")
+        if cfg.encoder.image_size % 32:
+            raise ValueError(f"{cfg.name}: image_size must be a multiple of 32 (UNet++ has five stride-2 stages), got {cfg.encoder.image_size}")
+
+    def __init__(self, cfg: MethodConfig, n_classes: int = 2, augment: ContrastiveAugment | None = None):
+        if n_classes < 2: raise ValueError(f"{cfg.name}: objective 'expert-ovr' trains one model per class and needs >= 2 classes, got {n_classes}")
+        super().__init__(cfg, n_classes)
+        weights = 'imagenet' if cfg.encoder.pretrained else None
+        self.models = nn.ModuleList([UnetPPClsAge(cfg.encoder.in_chans, cfg.encoder.backbone, weights) for _ in range(n_classes)])
+        self.covs = ExpertCovariates()
+        self.num_features = n_classes * self.models[0].num_features
+        s = cfg.encoder.image_size
+        self.augment = augment or ContrastiveAugment(ContrastiveAugConfig.identity(
+            size=(s, s), p_affine=1.0, degrees=15.0, translate=0.0, scale=(1.0, 1.0), p_noise=1.0, noise_std=(0.001, 0.002)))
+        self.seg_loss = LesionAwareLoss(None, w_contrast=0, w_ce=cfg.encoder.w_ce, w_dice=cfg.encoder.w_dice)
+        self.register_buffer('ovr_weight', torch.tensor([n_classes / (2 * (n_classes - 1)), n_classes / 2]))   # (negative, positive)
+        self.stage = 1
+
+    @property
+    def target(self) -> int: return self.stage - 1
+    @property
+    def query_encoder(self) -> nn.Module: return self.models[self.target]
+    def stage_plan(self) -> list[tuple[int, int]]:
+        "`[(stage, epochs), ...]`: one stage per target (class), each of `ScheduleConfig.epochs`."
+        return [(t + 1, self.cfg.schedule.epochs) for t in range(self.n_classes)]
+    def set_stage(self, stage: int) -> None: self.stage = stage
+    def param_groups(self) -> list[dict]: return [dict(params=list(self.models[self.target].parameters()))]
+
+    @staticmethod
+    def _meta(store, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        "Age and sex (1 F, 0 M; NaN missing) of the patients of store slices `rows`, `(N,)` each."
+        t = store.patients
+        age = t['age'].astype(float).to_numpy() if 'age' in t else np.full(len(t), np.nan)
+        sex = encode_sex(t['sex']) if 'sex' in t else np.full(len(t), np.nan)
+        p = store.patient[rows]
+        return age[p].astype(np.float32), sex[p].astype(np.float32)
+
+    def train_loader(self, store, patients, seed: int = 0) -> DataLoader:
+        """`slices_per_patient` slices per training patient per epoch, the K classes equally often (one loader for every
+        stage); fits the covariate statistics on the training patients; checks masks and covariates (`check_training_store`)."""
+        patients = np.asarray(patients)
+        check_training_store(store, np.flatnonzero(np.isin(store.patient, patients)))
+        t = store.patients.iloc[patients]
+        self.covs.fit(t['age'].astype(float).to_numpy(), encode_sex(t['sex']))
+        ds = SliceDataset(store, patients, seed)
+        n = len(patients) * self.cfg.schedule.slices_per_patient; bs = self.cfg.schedule.batch_size
+        return DataLoader(ds, batch_size=bs, sampler=ClassBalancedSampler(ds.labels, n, seed=seed), drop_last=n > bs)
+
+    def validation(self, store, patients, seed: int = 0):
+        "`validate(task)`: the slice-level AUC of the stage's target on every slice of the validation patients (the best epoch is kept)."
+        rows = np.flatnonzero(np.isin(store.patient, patients))
+        y = store.patients['label'].to_numpy()[store.patient[rows]]
+        age, sex = self._meta(store, rows)
+        def validate(task):
+            dev, t = next(task.parameters()).device, task.target
+            p = np.concatenate([task.target_proba(torch.from_numpy(store.inputs(rows[i:i + 128])).to(dev), torch.from_numpy(age[i:i + 128]),
+                                                  torch.from_numpy(sex[i:i + 128]), t).cpu().numpy() for i in range(0, len(rows), 128)])
+            yt = (y == t).astype(int)
+            return dict(auc=auc_score(yt, p) if 0 < yt.sum() < len(yt) else float('nan'))
+        return validate
+
+    @torch.no_grad()
+    def target_proba(self, x: torch.Tensor, age: torch.Tensor, sex: torch.Tensor, target: int) -> torch.Tensor:
+        "Positive probability `(B,)` of one target's model for slices `x (B, C, H, W)` of patients with `age`, `sex (B,)` (NaN missing)."
+        m = self.models[target]; was = m.training; m.eval()
+        a, s, _ = self.covs.encode(age, sex)
+        p = m(x, a.to(x.device), s.to(x.device), seg=False)['logits'].softmax(1)[:, 1]; m.train(was); return p
+
+    def forward(self, batch: dict) -> tuple[torch.Tensor, dict]:
+        t = self.target
+        x, m = self.augment.view(batch['image'], batch['mask'])
+        a, s, _ = self.covs.encode(batch['age'], batch['sex'])
+        out = self.models[t](x, a, s)
+        cls = F.cross_entropy(out['logits'], (batch['label'] == t).long(), weight=self.ovr_weight)
+        seg, parts = self.seg_loss(seg_logits=out['seg_logits'], mask=m)
+        return cls + seg, dict(cls=cls.detach(), **{f'seg_{k}': v for k, v in parts.items() if k != 'total'})
+
+    @torch.no_grad()
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        "Each target model's pooled deepest encoder map, unmodulated, side by side: `(B, T * 512)` (eval mode, no augmentation)."
+        was = self.training; self.eval(); f = torch.cat([m.pooled(x) for m in self.models], 1); self.train(was); return f
+
+    @torch.no_grad()
+    def segment(self, x: torch.Tensor) -> torch.Tensor:
+        "Lesion probability `(B, H, W)`: the mean over the target models' segmentation heads."
+        was = self.training; self.eval()
+        p = torch.stack([m.net.segmentation_head(m.net.decoder(m.net.encoder(x))).softmax(1)[:, 1] for m in self.models]).mean(0)
+        self.train(was); return p
+
+    def patient_head(self) -> ExpertPatientHead:
+        "A CPU `ExpertPatientHead` holding copies of the target models' classifiers and the covariate statistics."
+        return ExpertPatientHead.from_models(list(self.models), self.covs)
 
 # %% ../nbs/30_methods.ipynb #805ef1fc
 @register_task('loose-location')

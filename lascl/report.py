@@ -39,7 +39,7 @@ MAIN_METHODS = ('supervised', 'simclr', 'supcon', 'moco', 'lascl', 'lascl-plc')
 ABLATION_METHODS = ('lascl-plc-noseg', 'lascl-plc-nometa', 'lascl-plc-vote', 'lascl-plc-mean',
                     'lascl-plc-max', 'lascl-plc-attn')
 REFERENCE_METHOD = 'lascl-plc'
-GROUPS = ('main', 'ablation', 'ct', 'typegrade', 'loose')     # a run's table (metrics.json 'group')
+GROUPS = ('main', 'ablation', 'ct', 'typegrade', 'loose', 'expert', '3d')     # a run's table (metrics.json 'group')
 REQUIRED_FILES = ('params.json', 'metrics.json', 'predictions.csv')
 PREDICTION_COLUMNS = ('patient_id', 'label', 'probability', 'prediction', 'fold')   # + p_<class> per class; K > 2: no probability
 PROBA_SUM_TOL = 1e-4    # how far a row of p_<class> may be from summing to 1 (float32 softmax written as text)
