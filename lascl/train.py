@@ -146,10 +146,11 @@ def _ddp_capable(device: torch.device) -> bool:
 def _trainable(m: nn.Module) -> tuple: return tuple(p.requires_grad for p in m.parameters())
 
 def _ddp(core: nn.Module, device: torch.device) -> nn.Module:
-    "DDP around `core` (no conversion; nothing to wrap when no parameter is trainable)."
+    """DDP around `core` (no conversion; nothing to wrap when no parameter is trainable). A CUDA device without an index
+    is the process's current GPU (`init_distributed` sets it from `LOCAL_RANK`), not GPU 0."""
     if not any(_trainable(core)): return core
-    return nn.parallel.DistributedDataParallel(core, device_ids=[device.index or 0] if device.type == 'cuda' else None,
-                                               find_unused_parameters=True)
+    ids = [device.index if device.index is not None else torch.cuda.current_device()] if device.type == 'cuda' else None
+    return nn.parallel.DistributedDataParallel(core, device_ids=ids, find_unused_parameters=True)
 
 @torch.no_grad()
 def sync_buffers(m: nn.Module, src: int = 0) -> None:
@@ -242,7 +243,8 @@ def fit(task: nn.Module, train_loader, cfg: TrainConfig, validate: Callable[[nn.
     shardable = not given_ddp and getattr(train_loader, 'batch_sampler', None) is not None
     ddp = world > 1 and shardable and _ddp_capable(device)
     trace_dir = os.environ.get('LASCL_TRACE_DIR')
-    if ddp or (trace_dir and shardable): train_loader = shard_loader(train_loader, rank if ddp else 0, world if ddp else 1)
+    sharded = ddp or bool(trace_dir and shardable)
+    if sharded: train_loader = shard_loader(train_loader, rank if ddp else 0, world if ddp else 1)
     core = _unwrap(task).to(device)
     if ddp and device.type == 'cuda': core = nn.SyncBatchNorm.convert_sync_batchnorm(core)
     model, ddp_sig = (task.to(device) if given_ddp else core), None
@@ -289,7 +291,7 @@ def fit(task: nn.Module, train_loader, cfg: TrainConfig, validate: Callable[[nn.
             for k, v in {'loss': loss.detach(), **logs}.items(): sums[k] = sums.get(k, 0.0) + float(v)
             bar.set_postfix(loss=f"{sums['loss'] / n:.4f}")
         if ddp: sync_buffers(core); sums = _mean_over_ranks(sums, device)
-        if isinstance(getattr(train_loader, 'batch_sampler', None), RankBatchSampler): trace.append(train_loader.batch_sampler.batches)
+        if sharded: trace.append(train_loader.batch_sampler.batches)
         row = dict(epoch=epoch + 1, lr=opt.param_groups[0]['lr'], **{f'train_{k}': v / max(n, 1) for k, v in sums.items()})
         if validate is not None:
             core.eval()
@@ -318,7 +320,7 @@ def fit(task: nn.Module, train_loader, cfg: TrainConfig, validate: Callable[[nn.
                                  bad_epochs=bad, history_keys=keys, history=[[r.get(k, float('nan')) for k in keys] for r in history],
                                  config=asdict(cfg), world_size=world if ddp else 1, rng_ranks=rng_ranks), ckpt_path)
     if cfg.monitor is not None and cfg.restore_best and best_state is not None: core.load_state_dict(best_state)
-    if trace_dir and shardable: _write_trace(trace_dir, cfg.desc, rank, world if ddp else 1, trace, core)
+    if trace_dir and sharded: _write_trace(trace_dir, cfg.desc, rank, world if ddp else 1, trace, core)
     return pd.DataFrame(history)
 
 def bad_patience(bad: int, cfg: TrainConfig) -> bool:
@@ -344,6 +346,4 @@ def wrap_ddp(task: nn.Module, device: torch.device) -> nn.Module:
     GPUs. PyTorch's SyncBatchNorm has no CPU kernel: on CPU (gloo) each rank normalises with its own batch statistics."""
     if not (torch.distributed.is_available() and torch.distributed.is_initialized()): return task
     if device.type == 'cuda': task = nn.SyncBatchNorm.convert_sync_batchnorm(task)
-    task = task.to(device)
-    return nn.parallel.DistributedDataParallel(task, device_ids=[device.index] if device.type == 'cuda' else None,
-                                               find_unused_parameters=True)
+    return _ddp(task.to(device), device)
