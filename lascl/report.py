@@ -24,15 +24,15 @@ __all__ = ['MAIN_METHODS', 'ABLATION_METHODS', 'REFERENCE_METHOD', 'GROUPS', 'RE
            'PROBA_SUM_TOL', 'EMBEDDING_KEYS', 'THRESHOLD_METRICS', 'TABLE_METRICS', 'METRIC_LABELS', 'DEFAULT_CLASSES',
            'FOLDS_COL', 'POOLED_COL', 'CLASS_TABLE_METRICS', 'TYPEGRADE_REFERENCE', 'TYPEGRADE_TABLE_METRICS',
            'TYPEGRADE_LABELS', 'LOOSE_REFERENCE', 'LOOSE_COLUMNS', 'CT_REFERENCE', 'CT_TABLE_METRICS',
-           'CT_SHORTCUT_COLUMNS', 'order_methods', 'proba_columns', 'load_predictions', 'load_run', 'Results',
-           'load_results', 'pooled_metrics', 'format_ci', 'main_table', 'holm', 'delong_table', 'ablation_table',
-           'per_fold_table', 'class_table', 'paired_table', 'write_table', 'figure_roc', 'figure_pr', 'figure_roc_ovr',
-           'figure_pr_ovr', 'figure_confusion', 'figure_calibration', 'figure_history', 'figure_embeddings',
-           'dice_score', 'figure_segmentation', 'figure_attention', 'figure_augmentations', 'run_grades',
-           'typegrade_arrays', 'typegrade_methods', 'typegrade_table', 'figure_typegrade_curves', 'loose_methods',
-           'loose_table', 'figure_localisation', 'ct_methods', 'ct_table', 'protocol_table', 'load_learning_curve',
-           'learning_curve_gain', 'learning_curve_wide', 'figure_learning_curve', 'git_commit', 'machine_info',
-           'write_figures_readme']
+           'CT_SHORTCUT_COLUMNS', 'EXPERT_REFERENCE', 'EXPERT_LEVELS', 'order_methods', 'proba_columns',
+           'load_predictions', 'load_run', 'Results', 'load_results', 'pooled_metrics', 'format_ci', 'main_table',
+           'holm', 'delong_table', 'ablation_table', 'per_fold_table', 'class_table', 'paired_table', 'write_table',
+           'figure_roc', 'figure_pr', 'figure_roc_ovr', 'figure_pr_ovr', 'figure_confusion', 'figure_calibration',
+           'figure_history', 'figure_embeddings', 'dice_score', 'figure_segmentation', 'figure_attention',
+           'figure_augmentations', 'run_grades', 'typegrade_arrays', 'typegrade_methods', 'typegrade_table',
+           'figure_typegrade_curves', 'loose_methods', 'loose_table', 'figure_localisation', 'ct_methods', 'ct_table',
+           'expert_methods', 'expert_table', 'protocol_table', 'load_learning_curve', 'learning_curve_gain',
+           'learning_curve_wide', 'figure_learning_curve', 'git_commit', 'machine_info', 'write_figures_readme']
 
 # %% ../nbs/33_report.ipynb #11d07ea8
 MAIN_METHODS = ('supervised', 'simclr', 'supcon', 'moco', 'lascl', 'lascl-plc')
@@ -922,6 +922,62 @@ def ct_table(results: Results, methods: Sequence[str] | None = None, n_boot: int
                               'all folds with bootstrap 95% CIs; the shortcut columns: mean test-patient probability, and its change '
                               "when every slice is given the negatives' (gamma, CLAHE, sharpening) or the positives' (gamma, blur) "
                               'treatment, mean ± sd over folds.')
+    return table
+
+
+# %% ../nbs/33_report.ipynb #7fba9199
+EXPERT_REFERENCE = 'expert2d'     # the seed's 2D expert pipeline (nbs/22_expert)
+EXPERT_LEVELS = {'slice': 'slice (p ≥ 0.5)', 'patient': 'patient (validation threshold)', 'patient_at_0_5': 'patient (threshold 0.5)'}
+
+def expert_methods(results: Results) -> list[str]:
+    "The one-vs-rest expert methods among the runs (group 'expert'), in order."
+    return order_methods(results.runs.loc[results.runs.group == 'expert', 'method'])
+
+def _targets(results: Results, method: str, fold: int) -> dict:
+    "The per-target metrics (`metrics.json` `targets`) of one expert run, checked to name every class."
+    path = results.run_dir(method, fold) / 'metrics.json'
+    t = _read_json(path).get('targets')
+    if not isinstance(t, Mapping):
+        raise LasclDataError(f"{path}: no 'targets' entry; expert_table reads the per-target metrics an expert (one-vs-rest) run writes")
+    missing = [c for c in results.classes if c not in t]
+    if missing: raise LasclDataError(f"{path}: 'targets' has no entry for class(es) {missing}; it has {sorted(t)}")
+    return t
+
+def expert_table(results: Results, method: str | None = None, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
+    """The seed's per-target table of a one-vs-rest expert method (`lascl.expert`): one row per target (class) and level,
+    'slice' (every valid test slice at p >= 0.5), 'patient' (the fraction of the patient's slices predicted positive, at the
+    threshold chosen on the validation patients) and 'patient (threshold 0.5)' (the seed's fixed cut); columns
+    `lascl.expert.TARGET_METRICS` as mean ± sd over folds (from each run's `metrics.json` `targets`), the number of test
+    slices or patients (positives / all, summed over folds) and, on the patient rows, the one-vs-rest AUC of the fraction
+    score pooled over the test patients of all folds with its stratified bootstrap 95% CI (`score_<class>` of
+    `predictions.csv`)."""
+    from lascl.expert import TARGET_METRICS
+    if method is None:
+        have = expert_methods(results)
+        if not have: raise LasclDataError(f'expert_table: no expert (one-vs-rest) runs under {results.root}')
+        method = EXPERT_REFERENCE if EXPERT_REFERENCE in have else have[0]
+    folds = results.folds_of(method)
+    runs = {k: _targets(results, method, k) for k in folds}
+    pooled = results.pooled(method)
+    rows = []
+    for t, c in enumerate(results.classes):
+        col = f'score_{c}'
+        if col not in pooled: raise LasclDataError(f'expert_table: the predictions of {method!r} under {results.root} have no {col!r} column')
+        y = (pooled['label'].to_numpy() == t).astype(int)
+        auc = metrics_with_ci(y, pooled[col].to_numpy(float), 0.5, n_boot=n_boot, seed=seed)['roc_auc']
+        n_pos = sum(r[c]['n_test_positive'] for r in runs.values()); n_pat = sum(r[c]['n_test_patients'] for r in runs.values())
+        for level, label in EXPERT_LEVELS.items():
+            vals = {k: [_parse_metric(r[c][level][k], f'{results.run_dir(method, f)}/metrics.json: targets.{c}.{level}.{k}')[0]
+                        for f, r in runs.items()] for k in TARGET_METRICS}
+            n = f"{sum(r[c][level]['n_slices'] for r in runs.values())} slices" if level == 'slice' else f'{n_pos} / {n_pat}'
+            rows.append({'target': c, 'level': label, 'folds': len(folds), 'test (positive / all)': n,
+                         **{METRIC_LABELS.get(k, k.capitalize()): _mean_sd(v) for k, v in vals.items()},
+                         'AUC pooled (95% CI)': '' if level == 'slice' else format_ci(auc.value, auc.lo, auc.hi)})
+    table = pd.DataFrame(rows).set_index('target')
+    table.attrs['caption'] = (f'{method} ({results.cohort}): one model per target, one-vs-rest; slice rows: every valid test slice at '
+                              'p >= 0.5; patient rows: the fraction of the slices predicted positive, at the threshold chosen on the '
+                              'validation patients or at 0.5; mean ± sd over folds, and the AUC of the fraction score pooled over the '
+                              "test patients of all folds (bootstrap 95% CI).")
     return table
 
 
