@@ -249,12 +249,15 @@ class Results:
         return d
 
     def examples(self, method: str, fold: int) -> dict[str, np.ndarray]:
-        "`image, mask (n, H, W)`, optional `seg_prob (n, H, W)` and `attention (n,)`, `patient_id, z (n,)` of a run."
+        "`image, mask (n, H, W)`, optional `seg_prob (n, H, W)` and `attention (n,)`, `patient_id, z (n,)` of a run (a 3D run's volumes: the slice with the most lesion)."
         d, path = self._npz(method, fold, 'examples.npz'), self.run_dir(method, fold) / 'examples.npz'
         for k in ('image', 'mask', 'patient_id', 'z'):
             if k not in d: raise LasclDataError(f'{path}: missing array {k!r}; expected image, mask, patient_id, z (+ seg_prob, attention)')
         n = len(d['image'])
-        if d['image'].ndim != 3: raise LasclDataError(f'{path}: image must be (n, H, W), got shape {d["image"].shape}')
+        if d['image'].ndim == 4 and d['mask'].shape == d['image'].shape:   # a 3D run's volumes (n, Z, H, W): each one's axial
+            z = d['mask'].reshape(n, d['mask'].shape[1], -1).sum(-1).argmax(1)         # slice with the most lesion
+            d.update({k: d[k][np.arange(n), z] for k in ('image', 'mask', 'seg_prob') if k in d and d[k].shape == d['image'].shape})
+        if d['image'].ndim != 3: raise LasclDataError(f'{path}: image must be (n, H, W) (or a 3D run\'s (n, Z, H, W) with its masks), got shape {d["image"].shape}')
         for k in ('mask', 'seg_prob'):
             if k in d and d[k].shape != d['image'].shape:
                 raise LasclDataError(f'{path}: {k} has shape {d[k].shape}; expected the image shape {d["image"].shape}')
