@@ -78,7 +78,7 @@ TARGET_RATIO, TARGET_LOADER = 0.45, 10.0
 # ----------------------------------------------------------------------------------------------- data
 def build_data(args, cfg: MethodConfig) -> tuple[ExperimentData, str]:
     "The run's slices and training split: toy slices of `cfg.encoder.image_size`, or the cached HB cohort (`--cohort hb`)."
-    if cfg.encoder.crop == 'volume' and args.cohort != 'hb':
+    if is_volume(cfg) and args.cohort != 'hb':
         raise SystemExit(f'bench_train: {cfg.name} trains on volumes; the toy slices are 2D: use --cohort hb')
     if args.cohort == 'hb':
         import importlib.util
@@ -89,10 +89,10 @@ def build_data(args, cfg: MethodConfig) -> tuple[ExperimentData, str]:
             if not (root.is_dir() and any(root.iterdir())): raise FileNotFoundError(f'no cached cohort in {root}')
             data = Run(RunParams(method=cfg.name, cohort='hb', image_size=cfg.encoder.image_size, batch_size=cfg.schedule.batch_size,
                                  progress=False), cfg).prepare()
-            unit = 'lesion-centred volumes' if cfg.encoder.crop == 'volume' else 'slices'
+            unit = 'lesion-centred volumes' if is_volume(cfg) else 'slices'
             return data, f'hb cohort ({len(data.split.train)} training patients, {len(data.store)} {unit})'
         except Exception as e:                       # no cohort / no generator yet: say so and use toy slices
-            if cfg.encoder.crop == 'volume': raise SystemExit(f'bench_train: {cfg.name} needs the cached HB cohort: {type(e).__name__}: {e}')
+            if is_volume(cfg): raise SystemExit(f'bench_train: {cfg.name} needs the cached HB cohort: {type(e).__name__}: {e}')
             print(f'[bench_train] --cohort hb unavailable ({type(e).__name__}: {e}); using toy slices', file=sys.stderr)
     store = toy_store(n_patients=args.patients, slices=(4, 12), size=cfg.encoder.image_size, seed=0)
     pats = np.arange(store.n_patients)
@@ -195,8 +195,8 @@ def make_task(kind: str, cfg: MethodConfig, n_classes: int) -> nn.Module:
 
 def _make_task(kind: str, cfg: MethodConfig, n_classes: int) -> nn.Module:
     "The module a kind trains: the lascl-plc stage-1 task, a variant of it, or the plain supervised model."
-    if kind == 'supervised' and cfg.encoder.crop == 'volume':              # the 3D counterpart: the registered supervised-3d step
-        return method_task(get_method('supervised-3d', PRESET[0], batch_size=cfg.schedule.batch_size), n_classes)
+    if kind == 'supervised' and is_volume(cfg):       # the 3D counterpart: the registered supervised-3d step on the same volumes
+        return method_task(get_method('supervised-3d', **_sizes(cfg), options=cfg.encoder.options), n_classes)
     if kind == 'supervised': return PlainSupervised(cfg.encoder.backbone, n_classes)
     if kind == 'lascl-plc': return method_task(cfg, n_classes)
     if kind == 'lascl-plc-noseg': return method_task(get_method('lascl-plc-noseg', **_sizes(cfg)), n_classes)
@@ -355,10 +355,12 @@ def breakdown(args, cfg, data, device) -> None:
 
 
 # -------------------------------------------------------------------------------------------- main
-PRESET = ['default']                                                 # the preset of this run (for the 3D supervised counterpart)
+def is_volume(cfg: MethodConfig) -> bool:
+    "Whether the method trains on lesion-centred volumes (the 3D path) rather than slices."
+    return cfg.encoder.crop == 'volume'
+
 
 def method_config(args) -> MethodConfig:
-    PRESET[0] = args.preset
     return get_method(args.method, args.preset, backbone=args.backbone, image_size=args.image_size, batch_size=args.batch_size)
 
 
@@ -400,14 +402,15 @@ def main(argv=None) -> int:
     data, what = build_data(args, cfg)
     B = cfg.schedule.batch_size
     load = os.getloadavg() if hasattr(os, 'getloadavg') else (float('nan'),) * 3
-    shape = f'{cfg.encoder.image_size}x{cfg.encoder.image_size}' if cfg.encoder.crop != 'volume' else 'x'.join(map(str, data.store.images.shape[-3:]))
-    print(f'bench_train: {cfg.name} ({cfg.encoder.backbone}, {shape}, batch {B}) vs {"supervised-3d" if cfg.encoder.crop == "volume" else "plain supervised"}; '
+    shape = f'{cfg.encoder.image_size}x{cfg.encoder.image_size}' if not is_volume(cfg) else 'x'.join(map(str, data.store.images.shape[-3:]))
+    print(f'bench_train: {cfg.name} ({cfg.encoder.backbone}, {shape}, batch {B}) vs {"supervised-3d" if is_volume(cfg) else "plain supervised"}; '
           f'device {device}{f" ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else ""}, '
           f'torch threads {torch.get_num_threads()}, {os.cpu_count()} CPUs, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}')
     print(f'data: {what}; torch {torch.__version__}, amp {amp_dtype(TrainConfig(), device)}'
           + ''.join(f'; WHAT-IF {k}={v}' for k, v in WHAT_IF.items()))
 
-    kinds = list(KINDS) + (['lascl-plc-noaug', 'lascl-plc-noseg', 'supervised+aug'] if args.breakdown and cfg.encoder.crop != 'volume' else [])
+    breakdown_2d = args.breakdown and not is_volume(cfg)                 # the breakdown and its variants are the 2D step's
+    kinds = list(KINDS) + (['lascl-plc-noaug', 'lascl-plc-noseg', 'supervised+aug'] if breakdown_2d else [])
     timers = {}
     for k in kinds:
         fn, _ = setup_kind(k, args, cfg, data, device)
@@ -419,7 +422,7 @@ def main(argv=None) -> int:
     med = {k: (statistics.median(t.wall), statistics.median(t.cpu)) for k, t in timers.items()}
     ips = {k: B / w for k, (w, c) in med.items()}
 
-    flop_kinds = ['lascl-plc', 'supervised'] + (['lascl-plc-noseg'] if 'lascl-plc-noseg' in kinds else [])
+    flop_kinds = ['lascl-plc', 'supervised'] + (['lascl-plc-noseg'] if breakdown_2d else [])
     flops = {k: step_flops(k, args, cfg, data, device) for k in flop_kinds}
     mem = {} if args.no_memory else measure_memory(argv)
     def mem_cols(k):
@@ -445,7 +448,7 @@ def main(argv=None) -> int:
     aug_share = med['augment'][0] / med['lascl-plc'][0]
     verdict = lambda ok: 'PASS' if ok else 'MISS'
     print(f'\nlascl-plc / supervised images/s : {ratio:.3f} wall  target >= {TARGET_RATIO}  {verdict(ratio >= TARGET_RATIO)}'
-          + (' (the target is the 2D step\'s; for the 3D step compare with the FLOP-expected ratio below)' if cfg.encoder.crop == 'volume' else ''))
+          + (' (the target is the 2D step\'s; for the 3D step compare with the FLOP-expected ratio below)' if is_volume(cfg) else ''))
     if device.type == 'cpu':
         print(f'                    by CPU time : {ratio_cpu:.3f}       target >= {TARGET_RATIO}  {verdict(ratio_cpu >= TARGET_RATIO)}')
         busy = load[0] > os.cpu_count() or med['supervised'][0] > 1.3 * med['supervised'][1]
@@ -457,7 +460,7 @@ def main(argv=None) -> int:
           f' -> FLOP-expected ratio {fr:.3f}; measured / expected = {ratio / fr:.2f} (1 = lascl-plc as efficient per FLOP)')
     print(f'loader / lascl-plc step images/s: {loader_x:.1f}x  target >= {TARGET_LOADER:g}x  {"PASS" if loader_x >= TARGET_LOADER else "MISS"}')
     print(f'augmentation share of the lascl-plc step: {100 * aug_share:.1f} %  ({1e3 * med["augment"][0]:.1f} ms of {1e3 * med["lascl-plc"][0]:.1f} ms)')
-    if args.breakdown and cfg.encoder.crop != 'volume':
+    if breakdown_2d:
         for k in ('lascl-plc-noaug', 'lascl-plc-noseg', 'supervised+aug'):
             extra = f'; FLOP-expected {flops["supervised"] / flops[k]:.3f}' if k in flops else ''
             print(f'  variant {k:<16s}: {ips[k]:7.0f} images/s, {ips[k] / ips["supervised"]:.3f}x plain supervised{extra}')
